@@ -1,0 +1,1 @@
+"""Deal registration: opportunities partners register, the conflict engine, approvals, outcomes (issue #4)."""

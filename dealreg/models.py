@@ -1,0 +1,1 @@
+"""Deal registration models arrive with their issue."""

@@ -1,0 +1,1 @@
+"""Enablement: courses, learning paths, certifications, LMS completions, the asset library (issue #6)."""

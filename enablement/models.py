@@ -1,0 +1,1 @@
+"""Enablement models arrive with their issue."""

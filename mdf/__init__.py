@@ -1,0 +1,1 @@
+"""Market development funds: ledger-backed funds, requests, claims, proof, payments (issue #5)."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MdfConfig(AppConfig):
+    name = "mdf"
+    verbose_name = _("Market development funds")

@@ -1,0 +1,1 @@
+"""Market development funds models arrive with their issue."""

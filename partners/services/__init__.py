@@ -1,0 +1,1 @@
+"""Every state change of partners, memberships and invitations goes through these functions."""

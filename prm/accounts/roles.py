@@ -1,0 +1,50 @@
+"""Staff roles as Django groups: what a channel manager and an executive may do in the admin.
+
+Region scoping is separate (prm.tenancy); these groups decide which models and actions they see.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+CHANNEL_MANAGERS = "Channel managers"
+EXECUTIVES = "Executives"
+
+# app_label.model -> actions
+GROUP_PERMISSIONS = {
+    CHANNEL_MANAGERS: {
+        "partners.partnerorganization": ["view", "change"],
+        "partners.membership": ["view", "change"],
+        "partners.invitation": ["view", "add"],
+        "partners.region": ["view"],
+        "accounts.user": ["view"],
+        "notifications.notification": ["view"],
+    },
+    EXECUTIVES: {
+        "partners.partnerorganization": ["view"],
+        "partners.membership": ["view"],
+        "partners.region": ["view"],
+    },
+}
+ROLE_GROUPS = {"channel_manager": CHANNEL_MANAGERS, "executive": EXECUTIVES}
+
+
+def ensure_staff_groups() -> None:
+    for group_name, model_actions in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = []
+        for label, actions in model_actions.items():
+            app_label, model = label.split(".")
+            codenames = [f"{action}_{model}" for action in actions]
+            wanted.extend(
+                Permission.objects.filter(content_type__app_label=app_label, content_type__model=model, codename__in=codenames)
+            )
+        group.permissions.set(wanted)
+
+
+def sync_staff_groups(user) -> None:
+    """Put a staff user in exactly the group of their role."""
+    ensure_staff_groups()
+    groups = Group.objects.filter(name__in=ROLE_GROUPS.values())
+    user.groups.remove(*groups)
+    group_name = ROLE_GROUPS.get(user.staff_role)
+    if group_name:
+        user.groups.add(Group.objects.get(name=group_name))

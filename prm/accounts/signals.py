@@ -1,0 +1,19 @@
+"""Keep staff groups in step with their permissions; note logins."""
+
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from .roles import ensure_staff_groups
+from .middleware import touch_last_seen
+
+
+@receiver(post_migrate)
+def _staff_groups(sender, app_config=None, **kwargs):
+    if app_config is not None and app_config.label == "accounts":
+        ensure_staff_groups()
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    touch_last_seen(user)

@@ -1,0 +1,1 @@
+"""Settings: base.py holds everything; dev (quick start), test and production adjust it."""

@@ -1,0 +1,20 @@
+"""Tenant isolation in one reviewed place: scopes, middleware, task base, API and admin mixins.
+
+Modules allowed to call ``scopes_disabled()`` are listed in ``prm.tenancy.ALLOWED_UNSCOPED_MODULES``;
+a test greps the code base and fails on any other use.
+"""
+
+# Every module (path relative to the repository) that may open an unscoped query, and why.
+ALLOWED_UNSCOPED_MODULES = {
+    "prm/tenancy/scoping.py": "defines the scope helpers",
+    "prm/tenancy/lookups.py": "resolves a user's memberships, invitations and API tokens before a scope exists",
+    "prm/tenancy/middleware.py": "operators' admin requests run unscoped",
+    "prm/tenancy/tasks.py": "global (fan-out) tasks run unscoped and open partner scopes per chunk",
+    "prm/tenancy/api.py": "operators' staff API requests run unscoped",
+    "prm/notifications/services.py": "the notification outbox is addressed to users, across partners",
+    "prm/notifications/tasks.py": "sweeps over the outbox of every partner",
+    "partners/services/offboarding.py": "ends every session and token of a partner's users",
+    "partners/management/commands/seed_demo.py": "builds the demo program for every partner",
+    "partners/management/commands/generate_dataset.py": "bulk-builds synthetic partners and their rows",
+    "prm/benchmarks/cases.py": "benchmarks build and read data across partners",
+}

@@ -1,0 +1,29 @@
+"""URL map. Audiences: the public and sign-in pages, the partner portal (/portal/), staff pages
+(/staff/, /admin/) and the API (/api/). The tenancy middleware picks the scope by prefix."""
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from partners.views.public import invitation_accept_view
+from prm.common import views as common_views
+
+admin.site.login = login_required(admin.site.login)  # admin sign-in goes through allauth: rate limits, MFA
+admin.autodiscover()
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("i18n/setlang/", common_views.set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("prm.accounts.urls")),
+    path("invitations/<str:token>/", invitation_accept_view, name="invitation_accept"),
+    path("notifications/", include("prm.notifications.urls")),
+    path("portal/", include("partners.urls")),
+    path("staff/", include("analytics.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("prm.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+]
