@@ -136,9 +136,12 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         membership = Membership.objects.filter(partner=invitation.partner, user=user).first()
         fields = {
             "role": invitation.role,
-            "can_register_deals": invitation.can_register_deals,
-            "can_claim_mdf": invitation.can_claim_mdf,
-            "can_manage_users": invitation.can_manage_users,
+            **_capabilities_for(
+                invitation.role,
+                can_register_deals=invitation.can_register_deals,
+                can_claim_mdf=invitation.can_claim_mdf,
+                can_manage_users=invitation.can_manage_users,
+            ),
             "is_active": True,
             "removed_at": None,
         }

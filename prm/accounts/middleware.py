@@ -1,9 +1,11 @@
 """Per-user language, and MFA enrolment for staff before they reach the admin."""
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 
 class UserLanguageMiddleware:
@@ -43,6 +45,9 @@ class StaffMFAMiddleware:
             from allauth.mfa.models import Authenticator
 
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                if request.path_info.startswith("/api/"):
+                    message = gettext("Enrol a two-factor authenticator before using staff endpoints.")
+                    return JsonResponse({"error": {"code": "mfa_required", "message": message}}, status=403)
                 return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
         return self.get_response(request)
 

@@ -38,7 +38,7 @@ def set_language(request):
         secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
     )
     if request.user.is_authenticated and request.user.preferred_language != language:
-        type(request.user).objects.filter(pk=request.user.pk).update(preferred_language=language)
+        request.user._meta.model.objects.filter(pk=request.user.pk).update(preferred_language=language)  # user is a lazy proxy
     return response
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "guardian",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI files served locally, no CDN
     "import_export",
     "django_htmx",
     # ours: project infrastructure, then the lifecycle apps (dependencies point one way)
@@ -221,42 +222,50 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 
-def _email_settings(url: str) -> dict:
-    """EMAIL_URL: console://, file:///path, locmem://, smtp://user:pass@host:port, smtp+tls://..."""
+def mailer_from_url(url: str) -> dict:
+    """EMAIL_URL to a MAILERS entry: console://, file:///path, locmem://, smtp://user:pass@host:port, smtp+tls://, smtps://."""
     from urllib.parse import unquote, urlparse
 
     parsed = urlparse(url)
     scheme = parsed.scheme
-    if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    backends = "django.core.mail.backends."
+    if scheme in {"console", "locmem"}:
+        return {"BACKEND": f"{backends}{scheme}.EmailBackend"}
     if scheme == "file":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parsed.path}
+        return {"BACKEND": f"{backends}filebased.EmailBackend", "OPTIONS": {"file_path": parsed.path}}
     if scheme in {"smtp", "smtp+tls", "smtps"}:
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": parsed.hostname or "localhost",
-            "EMAIL_PORT": parsed.port or (465 if scheme == "smtps" else 587 if scheme == "smtp+tls" else 25),
-            "EMAIL_HOST_USER": unquote(parsed.username or ""),
-            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
-            "EMAIL_USE_TLS": scheme == "smtp+tls",
-            "EMAIL_USE_SSL": scheme == "smtps",
+            "BACKEND": f"{backends}smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parsed.hostname or "localhost",
+                "port": parsed.port or (465 if scheme == "smtps" else 587 if scheme == "smtp+tls" else 25),
+                "username": unquote(parsed.username or ""),
+                "password": unquote(parsed.password or ""),
+                "use_tls": scheme == "smtp+tls",
+                "use_ssl": scheme == "smtps",
+                "timeout": 20,
+            },
         }
     raise ValueError(f"Unsupported EMAIL_URL scheme: {scheme!r}")
 
 
-globals().update(_email_settings(EMAIL_URL))
+MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 
 # --- Celery: Redis in CI and production; a zero-setup filesystem broker for the quick start ---
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# "localhost" only silences kombu's "no hostname" warning; the filesystem transport ignores it.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = RUN_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {"data_folder_in": str(_queue_dir / "out"), "data_folder_out": str(_queue_dir / "out"),
-         "processed_folder": str(_queue_dir / "processed"), "store_processed": False}
+         "processed_folder": str(_queue_dir / "processed"), "store_processed": False,
+         # kombu's default control folder is relative to the working directory.
+         "control_folder": str(_queue_dir / "control")}
     )
+    # kombu lists these folders without creating them; web, worker and beat may start in any order.
+    for _folder in ("out", "processed", "control"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -290,7 +299,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One "LanguageEnum" for every field with the LANGUAGES choices (user, partner, invitation).
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "django.conf.settings.LANGUAGES"},
 }
 
 # --- import-export: previews survive across several web processes (PERFORMANCE.md) ---

@@ -3,14 +3,20 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env, env_bool
+from .base import env, env_bool, mailer_from_url
 
 PRM_PRODUCTION = True
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
-if not SECRET_KEY or SECRET_KEY.startswith("dev-only"):
+# Fail at start-up rather than sign sessions with a guessable key (the same bar as `check --deploy`).
+if (not SECRET_KEY or SECRET_KEY.startswith(("dev-only", "django-insecure"))
+        or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured("Set SECRET_KEY (50+ random characters) in the environment.")
 REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", True)
+
+# Mail goes out: without EMAIL_URL, through the host's own relay, never to the console.
+EMAIL_URL = env("EMAIL_URL", "smtp://localhost:25")
+MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,6 +1,6 @@
 """Tenant isolation in one reviewed place: scopes, middleware, task base, API and admin mixins.
 
-Modules allowed to call ``scopes_disabled()`` are listed in ``prm.tenancy.ALLOWED_UNSCOPED_MODULES``;
+Modules allowed to open unscoped queries (``scopes_disabled``, ``unscoped``) are listed in ``prm.tenancy.ALLOWED_UNSCOPED_MODULES``;
 a test greps the code base and fails on any other use.
 """
 
@@ -13,8 +13,14 @@ ALLOWED_UNSCOPED_MODULES = {
     "prm/tenancy/api.py": "operators' staff API requests run unscoped",
     "prm/notifications/services.py": "the notification outbox is addressed to users, across partners",
     "prm/notifications/tasks.py": "sweeps over the outbox of every partner",
-    "partners/services/offboarding.py": "ends every session and token of a partner's users",
     "partners/management/commands/seed_demo.py": "builds the demo program for every partner",
     "partners/management/commands/generate_dataset.py": "bulk-builds synthetic partners and their rows",
     "prm/benchmarks/cases.py": "benchmarks build and read data across partners",
+}
+
+# Models that carry a partner reference but are deliberately not partner-scoped, and why.
+# Everything else that points at a partner must use PartnerOwned (a test enforces it).
+CROSS_PARTNER_MODELS = {
+    "common.AuditEvent": "staff-only audit log; operators read it in the admin, never shown in the portal",
+    "notifications.Notification": "addressed to one person; the admin narrows it to the staff user's partners",
 }

@@ -31,12 +31,16 @@ class _ScopedAPIMixin:
         self._scope_cm.__enter__()
 
     def finalize_response(self, request, response, *args, **kwargs):
+        # Render inside the scope: the browsable API queries (its forms) while rendering.
+        scope_cm, self._scope_cm = self._scope_cm, None
         try:
-            return super().finalize_response(request, response, *args, **kwargs)
+            response = super().finalize_response(request, response, *args, **kwargs)
+            if scope_cm is not None and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
         finally:
-            if self._scope_cm is not None:
-                self._scope_cm.__exit__(None, None, None)
-                self._scope_cm = None
+            if scope_cm is not None:
+                scope_cm.__exit__(None, None, None)
 
 
 class PartnerScopedAPIMixin(_ScopedAPIMixin):
@@ -47,7 +51,7 @@ class PartnerScopedAPIMixin(_ScopedAPIMixin):
         try:
             chosen_id = int(chosen) if chosen else None
         except ValueError:
-            chosen_id = None
+            raise Http404 from None  # a partner the caller cannot name is one they do not belong to
         membership = membership_for_user(user=request.user, partner_id=chosen_id)
         if membership is None or (chosen_id is not None and membership.partner_id != chosen_id):
             raise Http404

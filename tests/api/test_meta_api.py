@@ -1,0 +1,62 @@
+"""Every API URL that takes an object id answers 404 (with the error body) to the other side, now and later."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from partners.models import PartnerOrganization
+from prm.accounts.models import User
+from tests.factories import StaffFactory, make_invitation, make_member
+
+from .helpers import assert_error
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{entry.namespace}:" if entry.namespace else ""
+            for route, name in _walk(entry.url_patterns, prefix + str(entry.pattern)):
+                yield route, (ns + name if name and ns and not name.startswith(ns) else name)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.name
+
+
+def api_object_urls() -> list[str]:
+    return sorted(
+        {
+            name
+            for route, name in _walk(get_resolver().url_patterns)
+            if route.startswith("api/") and ("<" in route) and name
+        }
+    )
+
+
+def _manager_of(partner: PartnerOrganization) -> User:
+    manager = StaffFactory()
+    manager.regions.add(partner.region)
+    return manager
+
+
+# url name -> (object of partner A -> pk, methods). A new API URL with an id must be added here.
+API_OBJECT_URLS = {
+    "api:member-detail": (lambda a: make_member(partner=a).pk, ["get", "patch", "delete"]),
+    "api:invitation-detail": (lambda a: make_invitation(partner=a, email="x@example.org")[0].pk, ["delete"]),
+    "api:staff-partner-detail": (lambda a: a.pk, ["get"]),
+}
+
+
+def test_every_api_object_url_is_in_the_cross_partner_table():
+    assert sorted(API_OBJECT_URLS) == api_object_urls()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(API_OBJECT_URLS))
+def test_api_object_url_answers_404_to_the_other_side(api_client, url_name, partner_a, partner_b, admin_a, admin_b):
+    make_pk, methods = API_OBJECT_URLS[url_name]
+    url = reverse(url_name, kwargs={"pk": make_pk(partner_a)})
+    outsider = _manager_of(partner_b) if "staff" in url_name else admin_b
+    api_client.force_login(outsider)
+    for method in methods:
+        assert_error(getattr(api_client, method)(url, {}, format="json"), 404)
+    insider = StaffFactory(staff_role=User.StaffRole.OPERATOR) if "staff" in url_name else admin_a
+    api_client.force_login(insider)
+    assert getattr(api_client, methods[0])(url, {}, format="json").status_code in (200, 204)
