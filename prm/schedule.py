@@ -7,3 +7,4 @@ BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep_outbox", "schedule": 60.0},
     # One digest a day for those who chose it.
     "notifications-daily-digest": {"task": "notifications.send_digests", "schedule": crontab(hour=7, minute=0)},
+}

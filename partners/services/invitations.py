@@ -83,7 +83,7 @@ def invitation_create(
         context={
             "partner_name": partner.name,
             "inviter_name": str(invited_by) if invited_by else "",
-            "role": invitation.get_role_display(),
+            "role": invitation.role,  # the template labels it in the invitee's language
             "accept_url": issued.url,
             "expires_at": invitation.expires_at.isoformat(),
         },

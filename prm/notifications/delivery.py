@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .kinds import get_kind
 from .models import Notification, NotificationPreference
 from .rendering import render_digest, render_notification
 
@@ -33,6 +34,12 @@ Status = Notification.Status
 
 def _error_text(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:ERROR_MAX]
+
+
+def _without_secrets(notification: Notification) -> dict:
+    """The stored context minus one-time secrets (e.g. an invitation's accept link) once delivered."""
+    secret_keys = get_kind(notification.kind).secret_context_keys
+    return {key: ("" if key in secret_keys else value) for key, value in notification.context.items()}
 
 
 def notification_send(*, notification_id: int) -> bool:
@@ -59,7 +66,9 @@ def notification_send(*, notification_id: int) -> bool:
                        notification.attempts, "; will retry" if retry else "; giving up", exc_info=True)
         return False
     # By id only: even if the sweep has meanwhile declared the row stuck, it was sent, so say so.
-    Notification.objects.filter(pk=notification_id).update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+    Notification.objects.filter(pk=notification_id).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error="", context=_without_secrets(notification)
+    )
     logger.info("Notification %s (%s) sent to %s", notification_id, notification.kind, notification.email)
     return True
 

@@ -16,6 +16,8 @@ class NotificationKind:
     label: str | Promise        # translatable, shown on the preferences page
     essential: bool = False
     template: str = ""          # defaults to "emails/<app>/<name>"
+    # Context keys holding secrets (one-time links): blanked in the outbox once the e-mail is sent.
+    secret_context_keys: tuple[str, ...] = ()
 
     @property
     def template_prefix(self) -> str:

@@ -11,8 +11,6 @@ ALLOWED_UNSCOPED_MODULES = {
     "prm/tenancy/middleware.py": "operators' admin requests run unscoped",
     "prm/tenancy/tasks.py": "global (fan-out) tasks run unscoped and open partner scopes per chunk",
     "prm/tenancy/api.py": "operators' staff API requests run unscoped",
-    "prm/notifications/services.py": "the notification outbox is addressed to users, across partners",
-    "prm/notifications/tasks.py": "sweeps over the outbox of every partner",
     "partners/management/commands/seed_demo.py": "builds the demo program for every partner",
     "partners/management/commands/generate_dataset.py": "bulk-builds synthetic partners and their rows",
     "prm/benchmarks/cases.py": "benchmarks build and read data across partners",

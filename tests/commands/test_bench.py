@@ -1,5 +1,6 @@
 """The benchmark runner and `manage.py bench`: output line format, results JSON, refusals, failing cases."""
 
+import dataclasses
 import io
 import json
 import re
@@ -13,6 +14,15 @@ from prm.benchmarks import REGISTRY, BenchContext, BenchError, Figure, Trial, ca
 
 LINE = re.compile(r"^[\w.]+: [\d.]+ \S+ \(baseline [\d.]+ \S+, ratio [\d.]+\)$")
 KEYS = {"name", "value", "unit", "baseline", "ratio"}
+
+
+@pytest.fixture
+def quick_cases(monkeypatch):
+    """The real cases with one repetition each: these tests check shapes, not speed."""
+    import prm.benchmarks.cases  # noqa: F401 - registers them
+
+    for name, item in list(REGISTRY.items()):
+        monkeypatch.setitem(REGISTRY, name, dataclasses.replace(item, repeat=1, number=1, warmup=0))
 
 
 def bench(*args) -> tuple[str, str]:
@@ -36,7 +46,7 @@ def test_refuses_production(settings):
 
 
 @pytest.mark.django_db
-def test_one_case_prints_the_line_and_writes_the_json(tmp_path):
+def test_one_case_prints_the_line_and_writes_the_json(tmp_path, quick_cases):
     output = tmp_path / ".bench" / "results.json"
     out, err = bench("--allow-sqlite", "--partners", "5", "--only", "portal.member_list_scoped", "--output", str(output))
     assert synthetic_partner_count() == 5  # the dataset was built because it was missing
@@ -54,7 +64,7 @@ def test_one_case_prints_the_line_and_writes_the_json(tmp_path):
 
 
 @pytest.mark.django_db
-def test_every_foundation_case_runs(tmp_path):
+def test_every_foundation_case_runs(tmp_path, quick_cases):
     output = tmp_path / "results.json"
     out, _err = bench("--allow-sqlite", "--partners", "3", "--output", str(output))
     lines = out.splitlines()
@@ -73,7 +83,7 @@ def test_unknown_case_is_refused():
 
 
 @pytest.mark.django_db
-def test_a_failing_case_fails_the_run_but_the_others_are_written(tmp_path, monkeypatch):
+def test_a_failing_case_fails_the_run_but_the_others_are_written(tmp_path, monkeypatch, quick_cases):
     local = {}
 
     @case("test.broken", unit="ms", registry=local)

@@ -148,3 +148,17 @@ def test_signup_with_weak_password_shows_errors_and_creates_nothing(client, part
     assert response.status_code == 200
     assert not User.objects.filter(email="weak@alpha.example").exists()
     assert DEFAULT_PASSWORD  # factories' password is strong enough; used by login tests elsewhere
+
+
+def test_invitation_email_speaks_the_invitees_language_and_the_outbox_forgets_the_link(
+    partner_a, admin_a, mailoutbox, django_capture_on_commit_callbacks
+):
+    from prm.notifications.models import Notification
+
+    with partner_scope(partner_a), django_capture_on_commit_callbacks(execute=True):
+        issued = invitation_create(partner=partner_a, email="ja@alpha.example", role="admin", invited_by=admin_a, language="ja")
+    assert len(mailoutbox) == 1
+    assert issued.raw_token in mailoutbox[0].body
+    notification = Notification.objects.get(kind="partners.invitation")
+    assert notification.status == Notification.Status.SENT and notification.language == "ja"
+    assert issued.raw_token not in str(notification.context)

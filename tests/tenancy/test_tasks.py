@@ -38,3 +38,12 @@ def test_reliability_settings():
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.accept_content == ["json"] and app.conf.task_serializer == "json"
     assert app.conf.broker_transport_options["visibility_timeout"] >= 3600
+
+
+def test_every_scheduled_job_names_a_registered_task():
+    from prm.schedule import BEAT_SCHEDULE
+
+    app.loader.import_default_modules()
+    assert BEAT_SCHEDULE, "the schedule is empty"
+    for entry, job in BEAT_SCHEDULE.items():
+        assert job["task"] in app.tasks, f"{entry}: {job['task']} is not a registered task"
