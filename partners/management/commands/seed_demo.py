@@ -2,7 +2,9 @@
 
 Deterministic (fixed seed): the same partners, people and e-mails every time. Idempotent: when the
 demo exists it is kept and only the logins are printed; ``--reset`` wipes the demo rows first.
-Every demo login shares one password, ``DEMO_PASSWORD``. Refuses to run when PRM_PRODUCTION is set.
+Every demo login shares one password, ``demo-partner-2026`` (``DEMO_PASSWORD``). Logins are printed as a
+table and, with ``--logins-json PATH``, written as a list of {role, email, password, partner, region,
+language}; staff rows have an empty partner. Refuses to run when PRM_PRODUCTION is set.
 """
 
 import json
@@ -32,7 +34,6 @@ DEMO_PASSWORD = "demo-partner-2026"
 DEMO_SEED = 2026
 STAFF_DOMAIN = "vendor.example"
 ALL_REGIONS = "All regions"
-LOGIN_KEYS = ("role", "email", "password", "partner", "region", "language")
 
 # code -> (name, countries). generate_dataset reuses these, so both tools fill the same regions.
 REGIONS = {
