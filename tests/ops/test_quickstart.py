@@ -24,6 +24,14 @@ def test_logins_table_shows_the_first_rows_and_counts_the_rest():
     assert all(line == line.rstrip() for line in lines)
 
 
+def test_logins_table_shows_every_role_in_the_original_order():
+    rows = [{"role": "partner_admin", "email": f"admin{i}@example.com"} for i in range(10)]
+    rows += [{"role": "channel_manager", "email": "manager@example.com"}, {"role": "operator", "email": "op@example.com"}]
+    picked = quickstart.pick_logins(rows, limit=4)
+    assert [row["email"] for row in picked] == ["admin0@example.com", "admin1@example.com",
+                                                "manager@example.com", "op@example.com"]
+
+
 def test_logins_table_without_logins_says_so():
     assert "No demo logins" in quickstart.format_logins([], limit=8)[0]
 

@@ -1,8 +1,7 @@
 """Portal, public and allauth pages render in the shell with their data; lists keep a constant query count."""
 
 import re
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -62,7 +61,9 @@ def test_team_list_for_a_manager_links_members_and_offers_revoke(client, admin_a
     html = get_team(client).content.decode()
     assert f'href="/portal/team/{member.pk}/"' in html
     assert "new.person@example.com" in html
-    form = re.search(rf"<form[^>]*action=\"/portal/team/invitations/{invitation.pk}/revoke/\".*?</form>", html, re.S).group(0)
+    form = re.search(
+        rf"<form[^>]*action=\"/portal/team/invitations/{invitation.pk}/revoke/\".*?</form>", html, re.S
+    ).group(0)
     assert 'method="post"' in form and 'name="csrfmiddlewaretoken"' in form
     assert 'href="/portal/team/invite/"' in html
 
@@ -92,7 +93,7 @@ def test_revoking_through_the_page_withdraws_and_says_so(client, admin_a, partne
 @pytest.mark.parametrize(("language", "expected"), [("en", "03/05/2024"), ("de", "05.03.2024"), ("ja", "2024/03/05")])
 def test_dates_follow_the_locale(client, admin_a, user_a, partner_a, language, expected):
     with partner_scope(partner_a):
-        Membership.objects.filter(user=user_a).update(joined_at=datetime(2024, 3, 5, 12, tzinfo=dt_timezone.utc))
+        Membership.objects.filter(user=user_a).update(joined_at=datetime(2024, 3, 5, 12, tzinfo=UTC))
     client.force_login(admin_a)
     client.post("/i18n/setlang/", {"language": language, "next": "/"})
     assert expected in get_team(client).content.decode()
@@ -182,8 +183,13 @@ def test_invitation_pages_render(client, partner_a, admin_a):
     assert "This invitation cannot be used" in response.content.decode()
 
 
-MANAGE_PAGES = ["/accounts/2fa/", "/accounts/2fa/totp/activate/", "/accounts/sessions/", "/accounts/email/",
-                "/accounts/password/change/"]
+MANAGE_PAGES = [
+    "/accounts/2fa/",
+    "/accounts/2fa/totp/activate/",
+    "/accounts/sessions/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+]
 
 
 @pytest.mark.django_db

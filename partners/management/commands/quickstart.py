@@ -107,12 +107,24 @@ def _read_logins(path: Path) -> list[dict]:
     return [row for row in data if isinstance(row, dict)]
 
 
+def pick_logins(rows: list[dict], *, limit: int) -> list[dict]:
+    """At most `limit` rows in their order: the first of every role, then the next rows."""
+    chosen, roles = [], set()
+    for index, row in enumerate(rows):
+        if row.get("role") not in roles:
+            roles.add(row.get("role"))
+            chosen.append(index)
+    chosen = chosen[:limit]
+    chosen += [i for i in range(len(rows)) if i not in chosen][: limit - len(chosen)]
+    return [rows[i] for i in sorted(chosen)]
+
+
 def format_logins(rows: list[dict], *, limit: int) -> list[str]:
-    """The first `limit` logins as a plain-text table (role, email, password, partner)."""
+    """A few logins, one of each role, as a plain-text table (role, email, password, partner)."""
     if not rows:
         return ["  No demo logins were written (was the demo seeded?)."]
     columns = ["role", "email", "password", "partner"]
-    table = [[str(row.get(col) or "") for col in columns] for row in rows[:limit]]
+    table = [[str(row.get(col) or "") for col in columns] for row in pick_logins(rows, limit=limit)]
     widths = [max(len(col), *(len(r[i]) for r in table)) for i, col in enumerate(columns)]
     out = [("  " + "  ".join(col.upper().ljust(w) for col, w in zip(columns, widths, strict=True))).rstrip()]
     out += [("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))).rstrip() for r in table]
