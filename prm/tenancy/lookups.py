@@ -21,7 +21,7 @@ def memberships_for_user(*, user) -> list[Membership]:
             Membership.objects.filter(
                 user=user, is_active=True, partner__status__in=PartnerOrganization.PORTAL_STATUSES
             )
-            .select_related("partner", "partner__region")
+            .select_related("partner", "partner__region", "partner__channel_manager")
             .order_by("partner__name", "partner_id")
         )
 

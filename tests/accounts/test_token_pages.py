@@ -111,6 +111,6 @@ def test_token_list_query_count_is_constant(client, db, rows, django_assert_max_
         api_token_create(user=user, name=f"t{n}")
     client.force_login(user)
     client.get(TOKENS)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(TOKENS)
     assert len(response.context["tokens"]) == rows
