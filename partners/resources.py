@@ -46,6 +46,11 @@ class UserResource(resources.ModelResource):
         if row.get("email"):
             row["email"] = str(row["email"]).strip().lower()
 
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if not instance.password:
+            instance.set_unusable_password()  # they sign in after an invitation or a password reset
+
     def get_import_fields(self):
         return [f for f in super().get_import_fields() if f.attribute not in {"id", "last_login"}]
 
