@@ -57,9 +57,22 @@ def test_html_lang_follows_the_language_switch(client, admin_a, language):
     assert html_lang(client.get("/portal/")) == "en"
     response = client.post("/i18n/setlang/", {"language": language, "next": "/portal/"})
     assert response.status_code == 302 and response["Location"] == "/portal/"
-    assert html_lang(client.get("/portal/")) == language
+    page = client.get("/portal/")
+    assert html_lang(page) == language
+    html = page.content.decode()
+    team, sign_out = TRANSLATED[language]
+    assert team in html and sign_out in html, f"the portal is not rendered in {language}"
     admin_a.refresh_from_db()
     assert admin_a.preferred_language == language
+
+
+# Words of the shell in each language, from the committed catalogues (locale/*/LC_MESSAGES/django.po).
+TRANSLATED = {
+    "de": ("Kollegen einladen", "Abmelden"),
+    "ja": ("同僚を招待", "ログアウト"),
+    "fr": ("Inviter un collègue", "Se déconnecter"),
+    "es": ("Invitar a un colega", "Cerrar sesión"),
+}
 
 
 @pytest.mark.django_db
