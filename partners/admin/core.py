@@ -16,11 +16,11 @@ from import_export.admin import ExportMixin, ImportExportMixin
 
 from prm.tenancy.admin import RegionScopedPartnerAdminMixin
 
-from .forms_admin import PartnerStatusForm, StaffInvitationForm
-from .models import Invitation, Membership, PartnerOrganization, Region
-from .resources import PartnerResource
-from .services.invitations import invitation_create
-from .services.organizations import partner_set_status
+from partners.forms_admin import PartnerStatusForm, StaffInvitationForm
+from partners.models import Invitation, Membership, PartnerOrganization, Region
+from partners.resources import PartnerResource
+from partners.services.invitations import invitation_create
+from partners.services.organizations import partner_set_status
 
 
 @admin.register(Region)

@@ -1,0 +1,3 @@
+"""Admin registrations, one module per lifecycle area."""
+
+from . import core  # noqa: F401
