@@ -7,6 +7,7 @@ table and, with ``--logins-json PATH``, written as a list of {role, email, passw
 language}; staff rows have an empty partner. Refuses to run when PRM_PRODUCTION is set.
 """
 
+import importlib
 import json
 import random
 import secrets
@@ -291,6 +292,49 @@ def purge_partners(partners: models.QuerySet) -> int:
     return per_model.get(PartnerOrganization._meta.label, 0)
 
 
+@dataclass
+class DemoContext:
+    """What an app's demo step gets: the demo partners and staff, a seeded random source, the time."""
+
+    partners: list[PartnerOrganization]
+    staff: dict[str, list]
+    rng: random.Random
+    now: object
+    stdout: object
+
+
+def run_demo_extensions(plan: "DemoPlan", stdout) -> list[str]:
+    """Call ``seed_demo(ctx)`` of every installed app that ships a ``demo`` module, in INSTALLED_APPS order.
+
+    Each step must be idempotent (it is called on every run, also when the demo already exists), and
+    must create partner-owned rows inside ``partner_scope``. Returns the apps that ran.
+    """
+    ran = []
+    with unscoped():
+        partners = list(PartnerOrganization.objects.filter(website__in=plan.websites).select_related("region")
+                        .order_by("pk"))
+        staff_users = User.objects.filter(email__in=plan.staff_emails).prefetch_related("regions").order_by("email")
+        staff: dict[str, list] = {}
+        for user in staff_users:
+            staff.setdefault(user.staff_role, []).append(user)
+    for app_config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{app_config.name}.demo")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app_config.name}.demo":
+                raise
+            continue
+        step = getattr(module, "seed_demo", None)
+        if step is None:
+            continue
+        context = DemoContext(partners=partners, staff=staff, rng=random.Random(f"{DEMO_SEED}:{app_config.label}"),
+                              now=timezone.now(), stdout=stdout)
+        with transaction.atomic():
+            step(context)
+        ran.append(app_config.label)
+    return ran
+
+
 def format_table(rows: list[dict], headers: dict[str, str]) -> list[str]:
     widths = {key: max(len(str(label)), *(len(str(row[key]) or "—") for row in rows)) for key, label in headers.items()}
     lines = ["  ".join(str(label).ljust(widths[key]) for key, label in headers.items()).rstrip()]
@@ -330,6 +374,9 @@ class Command(BaseCommand):
                 _("Demo program created: %(partners)d partners, %(people)d people in %(regions)d regions.")
                 % {"partners": len(plan.partners), "people": len(plan.emails), "regions": len(REGIONS)}
             ))
+        extensions = run_demo_extensions(plan, self.stdout)
+        if extensions:
+            self.stdout.write(_("Demo data of: %(apps)s.") % {"apps": ", ".join(extensions)})
         logins = plan.logins()
         self._print_logins(logins)
         if logins_json:
