@@ -20,6 +20,7 @@ urlpatterns = [
     path("account/", include("prm.accounts.urls")),
     path("invitations/<str:token>/", invitation_accept_view, name="invitation_accept"),
     path("notifications/", include("prm.notifications.urls")),
+    path("portal/deals/", include("dealreg.urls")),
     path("portal/", include("partners.urls")),
     path("staff/", include("analytics.urls")),
     path("admin/", admin.site.urls),

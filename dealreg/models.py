@@ -1,1 +1,0 @@
-"""Deal registration models arrive with their issue."""
