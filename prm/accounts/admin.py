@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
 from partners.resources import UserResource
@@ -63,4 +64,5 @@ class ApiTokenAdmin(OperatorOnlyMixin, admin.ModelAdmin):
     @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, _("%(count)d tokens revoked.") % {"count": count}, messages.SUCCESS)
+        message = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)

@@ -10,7 +10,7 @@ class RequestInfo:
     user_agent: str = ""
 
 
-_current: ContextVar[RequestInfo] = ContextVar("prm_request_info", default=RequestInfo())
+_current: ContextVar[RequestInfo] = ContextVar("prm_request_info", default=RequestInfo())  # noqa: B039 - frozen
 
 
 def current_request_info() -> RequestInfo:

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from partners.models import Membership, PartnerOrganization
-from tests.factories import PartnerFactory, make_member
+from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,8 +105,8 @@ def test_manager_invites_first_admin(client, manager_a, region_a, mailoutbox, dj
             {"email": "Boss@Prospect.example", "language": "fr"},
         )
     assert response.status_code == 302
-    from prm.tenancy.scoping import partner_scope
     from partners.models import Invitation
+    from prm.tenancy.scoping import partner_scope
 
     with partner_scope(prospect):
         invitation = Invitation.objects.get()
