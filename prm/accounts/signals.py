@@ -4,8 +4,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from .roles import ensure_staff_groups
 from .middleware import touch_last_seen
+from .roles import ensure_staff_groups
 
 
 @receiver(post_migrate)

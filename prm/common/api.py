@@ -6,7 +6,8 @@ are translated in the request's language; unexpected exceptions still answer JSO
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_scopes.exceptions import ScopeError

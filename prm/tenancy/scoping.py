@@ -5,8 +5,8 @@ from contextlib import contextmanager
 
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
-from django_scopes.manager import DisabledQuerySet
 from django_scopes.exceptions import ScopeError
+from django_scopes.manager import DisabledQuerySet
 
 __all__ = ["PartnerScopedManager", "ScopeError", "partner_scope", "partners_scope", "unscoped", "current_partner_ids"]
 
