@@ -7,6 +7,16 @@ from tests.factories import PartnerFactory, RegionFactory, StaffFactory, UserFac
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Requests activate a language for the thread and never deactivate it; keep tests independent."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path / "media")}}}
 

@@ -32,9 +32,14 @@ def bench(*args) -> tuple[str, str]:
 
 
 @pytest.mark.django_db
-def test_refuses_sqlite_unless_allowed():
+def test_refuses_sqlite_unless_allowed(monkeypatch):
+    from django.db import connection
+
+    # Whatever the suite runs on, the command must refuse a SQLite connection.
+    monkeypatch.setattr(type(connection), "vendor", "sqlite", raising=False)
     with pytest.raises(CommandError, match="PostgreSQL"):
         bench("--partners", "2")
+    monkeypatch.undo()
     assert synthetic_partner_count() == 0
 
 
