@@ -56,7 +56,6 @@ $(PY):
 
 # Re-runs only when the lock or pyproject.toml changes, so `make run` starts at once the second time.
 $(STAMP): requirements.lock pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 STOP_TIMEOUT = 15  # seconds a child gets for a warm shutdown before it is killed
 LOGIN_ROWS = 8
@@ -35,23 +36,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, no_seed, prepare_only, **options):
         if getattr(settings, "PRM_PRODUCTION", False):
-            raise CommandError("quickstart runs the demo setup; it refuses to run with production settings.")
+            raise CommandError(_("quickstart runs the demo setup; it refuses to run with production settings."))
         run_dir = Path(settings.RUN_DIR)
         run_dir.mkdir(parents=True, exist_ok=True)
         logins_path = run_dir / "demo-logins.json"
 
-        self._step("Applying migrations")
+        self._step(_("Applying migrations"))
         call_command("migrate", interactive=False, verbosity=0)
-        self._step("Compiling translations")
+        self._step(_("Compiling translations"))
         self.stdout.write(compile_translations())
         if not no_seed:
-            self._step("Seeding the demo program")
+            self._step(_("Seeding the demo program"))
             self._seed(logins_path)
         if prepare_only:
             return
 
         if not _port_free(host, port):
-            raise CommandError(f"{host}:{port} is already in use (another `make run`?). Stop it or pass --port.")
+            raise CommandError(_("%(address)s is already in use (another `make run`?). Stop it or pass --port.")
+                               % {"address": f"{host}:{port}"})
         supervisor = Supervisor(self.stdout, self.stderr)
         supervisor.start(_child_commands(host=host, port=port, run_dir=run_dir))
         code = supervisor.run(ready=lambda: not _port_free(host, port),
@@ -64,17 +66,18 @@ class Command(BaseCommand):
 
     def _seed(self, logins_path: Path) -> None:
         if "seed_demo" not in get_commands():
-            self.stderr.write("seed_demo is not available; starting with an empty database.")
+            self.stderr.write(_("seed_demo is not available; starting with an empty database."))
             return
         # seed_demo prints every login; the banner shows the first few once the server answers.
         output = io.StringIO()
         call_command("seed_demo", logins_json=str(logins_path), stdout=output)
-        self.stdout.write(f"Demo ready: {len(_read_logins(logins_path))} logins.")
+        self.stdout.write(_("Demo ready: %(count)d logins.") % {"count": len(_read_logins(logins_path))})
 
     def _banner(self, host: str, port: int, logins_path: Path) -> None:
-        lines = ["", f"  Partner portal: http://{host}:{port}/", ""]
+        lines = ["", "  " + _("Partner portal: %(url)s") % {"url": f"http://{host}:{port}/"}, ""]
         lines += format_logins(_read_logins(logins_path), limit=LOGIN_ROWS)
-        lines += ["", f"  All demo logins: {logins_path}", "  Press Ctrl-C to stop web, worker and scheduler.", ""]
+        lines += ["", "  " + _("All demo logins: %(path)s") % {"path": logins_path},
+                  "  " + _("Press Ctrl-C to stop web, worker and scheduler."), ""]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
 
 
@@ -122,14 +125,14 @@ def pick_logins(rows: list[dict], *, limit: int) -> list[dict]:
 def format_logins(rows: list[dict], *, limit: int) -> list[str]:
     """A few logins, one of each role, as a plain-text table (role, email, password, partner)."""
     if not rows:
-        return ["  No demo logins were written (was the demo seeded?)."]
+        return ["  " + _("No demo logins were written (was the demo seeded?).")]
     columns = ["role", "email", "password", "partner"]
     table = [[str(row.get(col) or "") for col in columns] for row in pick_logins(rows, limit=limit)]
     widths = [max(len(col), *(len(r[i]) for r in table)) for i, col in enumerate(columns)]
     out = [("  " + "  ".join(col.upper().ljust(w) for col, w in zip(columns, widths, strict=True))).rstrip()]
     out += [("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))).rstrip() for r in table]
     if len(rows) > limit:
-        out.append(f"  … and {len(rows) - limit} more")
+        out.append("  " + _("… and %(count)d more") % {"count": len(rows) - limit})
     return out
 
 
@@ -138,7 +141,7 @@ def compile_translations() -> str:
     locale_dirs = [Path(p) for p in settings.LOCALE_PATHS]
     po_files = [po for d in locale_dirs for po in d.glob("*/LC_MESSAGES/*.po")]
     if not po_files:
-        return "No translation catalogues yet; skipped."
+        return _("No translation catalogues yet; skipped.")
     msgfmt = shutil.which("msgfmt")
     compiled = 0
     for po in po_files:
@@ -149,12 +152,13 @@ def compile_translations() -> str:
             # The same call as Django's compilemessages, without its walk through .venv.
             result = subprocess.run([msgfmt, "--check-format", "-o", str(mo), str(po)], capture_output=True, text=True)
             if result.returncode:
-                raise CommandError(f"msgfmt failed for {po}:\n{result.stderr}")
+                raise CommandError(_("msgfmt failed for %(file)s:") % {"file": po} + "\n" + result.stderr)
         else:
             _babel_compile(po, mo)
         compiled += 1
-    tool = "msgfmt" if msgfmt else "Babel (msgfmt not installed)"
-    return f"{compiled} of {len(po_files)} catalogue(s) compiled with {tool}; the rest were up to date."
+    tool = "msgfmt" if msgfmt else _("Babel (msgfmt not installed)")
+    return _("%(compiled)d of %(total)d catalogue(s) compiled with %(tool)s; the rest were up to date.") % {
+        "compiled": compiled, "total": len(po_files), "tool": tool}
 
 
 def _babel_compile(po: Path, mo: Path) -> None:
@@ -213,8 +217,8 @@ class Supervisor:
                 dead = {name: proc.returncode for name, proc in self.children.items() if proc.poll() is not None}
                 if dead:
                     name, code = next(iter(dead.items()))
-                    self.stderr.write(f"{name} exited with code {code}; stopping the others.")
-                    exit_code = code or 1
+                    self.stderr.write(_("%(name)s exited with code %(code)s; stopping the others.") % {"name": name, "code": code})
+                    exit_code = 128 - code if code < 0 else code or 1  # killed by a signal: 128 + its number
                     break
                 if not announced and time.monotonic() >= next_probe:
                     next_probe = time.monotonic() + 0.5
@@ -255,6 +259,6 @@ class Supervisor:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                self.stderr.write(f"{name} did not stop in {STOP_TIMEOUT}s; killing it.")
+                self.stderr.write(_("%(name)s did not stop in %(seconds)ds; killing it.") % {"name": name, "seconds": STOP_TIMEOUT})
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
