@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class DealregConfig(AppConfig):
     name = "dealreg"
     verbose_name = _("Deal registration")
+
+    def ready(self) -> None:
+        # Registration side effects: the e-mail kinds, and the tier metrics this app provides.
+        from . import dataset, metrics, notification_kinds, participant_notices  # noqa: F401
+
+        dataset.register()  # the registrations step of generate_dataset

@@ -5,7 +5,11 @@ from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from rest_framework.routers import SimpleRouter
 
+from dealreg import api as dealreg_api
 from partners import api as partners_api
+from partners import api_applications as partners_applications_api
+from partners import api_onboarding as partners_onboarding_api
+from partners import api_tiers as partners_tiers_api
 from prm.accounts import api as accounts_api
 
 app_name = "api"
@@ -14,6 +18,8 @@ router = SimpleRouter()
 router.register("members", partners_api.MemberViewSet, basename="member")
 router.register("invitations", partners_api.InvitationViewSet, basename="invitation")
 router.register("staff/partners", partners_api.StaffPartnerViewSet, basename="staff-partner")
+router.register("deals", dealreg_api.DealViewSet, basename="deal")
+router.register("staff/applications", partners_applications_api.StaffApplicationViewSet, basename="staff-application")
 
 
 def not_found(request, *args, **kwargs):
@@ -24,6 +30,10 @@ def not_found(request, *args, **kwargs):
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("partner/", partners_api.OwnPartnerView.as_view(), name="partner"),
+    path("deal-products/", dealreg_api.ProductListView.as_view(), name="deal-products"),
+    path("onboarding/", partners_onboarding_api.OnboardingStatusView.as_view(), name="onboarding"),
+    path("tier/", partners_tiers_api.TierView.as_view(), name="tier"),
+    path("tier/history/", partners_tiers_api.TierHistoryView.as_view(), name="tier-history"),
     *router.urls,
     re_path(r"^", not_found),
 ]

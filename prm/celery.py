@@ -9,6 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings.dev")
 app = Celery("prm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Packages whose tasks module is not <app>.tasks: the tier engine keeps its tasks in partners/tiers/tasks.py.
+app.autodiscover_tasks(["partners.tiers"])
+# Deal registration's CRM imports keep their tasks in dealreg/tasks_imports.py.
+app.autodiscover_tasks(["dealreg"], related_name="tasks_imports")
 
 
 @app.on_after_finalize.connect

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from partners.views import apply as apply_views
 from partners.views.public import invitation_accept_view
 from prm.common import views as common_views
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("prm.accounts.urls")),
     path("invitations/<str:token>/", invitation_accept_view, name="invitation_accept"),
+    path("apply/", apply_views.apply, name="apply"),
+    path("apply/thanks/", apply_views.apply_thanks, name="apply_thanks"),
     path("notifications/", include("prm.notifications.urls")),
     path("portal/deals/", include("dealreg.urls")),
     path("portal/", include("partners.urls")),

@@ -12,15 +12,16 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin, ImportExportMixin
+from import_export.admin import ImportExportMixin
 
-from prm.tenancy.admin import RegionScopedPartnerAdminMixin
-
+from partners.admin.contacts import ContactsImportExportMixin
+from partners.admin.offboarding import OffboardingAdminMixin
 from partners.forms_admin import PartnerStatusForm, StaffInvitationForm
 from partners.models import Invitation, Membership, PartnerOrganization, Region
 from partners.resources import PartnerResource
 from partners.services.invitations import invitation_create
-from partners.services.organizations import partner_set_status
+from partners.services.offboarding import partner_change_status
+from prm.tenancy.admin import RegionScopedPartnerAdminMixin
 
 
 @admin.register(Region)
@@ -46,7 +47,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(PartnerOrganization)
-class PartnerOrganizationAdmin(RegionScopedPartnerAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class PartnerOrganizationAdmin(RegionScopedPartnerAdminMixin, OffboardingAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [PartnerResource]
     list_display = ("name", "partner_type", "country", "region", "status", "channel_manager", "created_at")
     list_filter = ("status", "partner_type", "region", "country")
@@ -79,9 +80,10 @@ class PartnerOrganizationAdmin(RegionScopedPartnerAdminMixin, ImportExportMixin,
         if not obj.pk:
             return "-"
         return format_html(
-            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a> {}',
             reverse("admin:partners_partnerorganization_status", args=[obj.pk]), _("Change status"),
             reverse("admin:partners_partnerorganization_invite", args=[obj.pk]), _("Invite a partner admin"),
+            self.offboarding_button(obj),
         )
 
     def get_urls(self):
@@ -101,7 +103,7 @@ class PartnerOrganizationAdmin(RegionScopedPartnerAdminMixin, ImportExportMixin,
         form = PartnerStatusForm(request.POST or None, initial={"status": partner.status})
         if request.method == "POST" and form.is_valid():
             try:
-                partner_set_status(partner=partner, actor=request.user, **form.cleaned_data)
+                partner_change_status(partner=partner, actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -153,7 +155,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(ExportMixin, admin.ModelAdmin):
+class InvitationAdmin(ContactsImportExportMixin, admin.ModelAdmin):
     list_display = ("email", "partner", "role", "created_at", "expires_at", "accepted_at", "revoked_at", "invited_by")
     list_filter = ("role", "partner__region")
     search_fields = ("email", "partner__name")

@@ -1,8 +1,8 @@
 """The tenant root (PartnerOrganization), regions, memberships with roles, and invitations."""
 
 import hashlib
-from datetime import timedelta
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -77,8 +77,17 @@ class PartnerOrganization(models.Model):
         limit_choices_to={"staff_role": "channel_manager"},
     )
     website = models.URLField(_("website"), blank=True)
+    # The website's registrable domain, kept in step by save(): duplicate applications and channel
+    # conflicts match on it. db_default covers rows written by COPY / bulk_create.
+    domain = models.CharField(
+        _("web domain"), max_length=253, blank=True, default="", db_default="", db_index=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    # Time to first value: set once each (partners.services.onboarding), read by analytics.
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    first_deal_registered_at = models.DateTimeField(_("first deal registered"), null=True, blank=True)
+    first_deal_won_at = models.DateTimeField(_("first deal won"), null=True, blank=True)
 
     objects = PartnerOrganizationQuerySet.as_manager()
 
@@ -91,6 +100,15 @@ class PartnerOrganization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        from prm.common.domains import company_domain
+
+        self.domain = company_domain(self.website)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "website" in update_fields and "domain" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "domain"]
+        super().save(*args, **kwargs)
 
     @property
     def is_accessible(self) -> bool:
@@ -154,6 +172,7 @@ class Invitation(PartnerOwned):
     can_claim_mdf = models.BooleanField(_("can claim MDF"), default=False)
     can_manage_users = models.BooleanField(_("can manage users"), default=False)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True, default="")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")

@@ -43,6 +43,7 @@ def invitation_create(
     role: str,
     invited_by,
     language: str | None = None,
+    full_name: str = "",
     can_register_deals: bool = True,
     can_claim_mdf: bool = False,
     can_manage_users: bool = False,
@@ -65,6 +66,7 @@ def invitation_create(
         email=email,
         role=role,
         language=language or partner.default_language,
+        full_name=(full_name or "").strip()[:200],
         token_hash=Invitation.hash_token(raw_token),
         invited_by=invited_by,
         **_capabilities_for(

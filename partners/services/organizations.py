@@ -26,7 +26,11 @@ def partner_set_status(*, partner: PartnerOrganization, status: str, actor, reas
         return partner
     partner.status = status
     partner.status_changed_at = timezone.now()
-    partner.save(update_fields=["status", "status_changed_at"])
+    update_fields = ["status", "status_changed_at"]
+    if status == PartnerOrganization.Status.ACTIVE and partner.activated_at is None:
+        partner.activated_at = partner.status_changed_at  # time to first value counts from here
+        update_fields.append("activated_at")
+    partner.save(update_fields=update_fields)
     audit(actor=actor, action=f"partners.partner.{status}", target=partner, partner=partner,
           data={"from": previous, "reason": reason})
     if status in CLOSED:

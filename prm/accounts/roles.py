@@ -15,13 +15,27 @@ GROUP_PERMISSIONS = {
         "partners.membership": ["view", "change"],
         "partners.invitation": ["view", "add"],
         "partners.region": ["view"],
+        "partners.partnerapplication": ["view", "change"],
         "accounts.user": ["view"],
         "notifications.notification": ["view"],
+        # deal registration: decide registrations and extensions; the lists operators configure are read-only
+        "dealreg.deal": ["view", "change"],
+        "dealreg.dealapprovalqueue": ["view", "change"],
+        "dealreg.extensionrequest": ["view", "change"],
+        "dealreg.rejectionreason": ["view"],
+        "dealreg.product": ["view"],
+        # CRM data and rates: read-only (a conflict with a vendor account names its owner)
+        "dealreg.vendoraccount": ["view"],
+        "dealreg.vendoropportunity": ["view"],
+        "dealreg.dealparticipant": ["view"],
+        "common.exchangerate": ["view"],
     },
     EXECUTIVES: {
         "partners.partnerorganization": ["view"],
         "partners.membership": ["view"],
         "partners.region": ["view"],
+        "partners.partnerapplication": ["view"],
+        "dealreg.deal": ["view"],
     },
 }
 ROLE_GROUPS = {"channel_manager": CHANNEL_MANAGERS, "executive": EXECUTIVES}

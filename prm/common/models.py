@@ -33,3 +33,32 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+
+class ExchangeRate(models.Model):
+    """One dated rate: 1 ``from_currency`` = ``rate`` ``to_currency``. Read by prm.common.fx.convert()."""
+
+    date = models.DateField(_("date"))
+    from_currency = models.CharField(_("from currency"), max_length=3)
+    to_currency = models.CharField(_("to currency"), max_length=3)
+    rate = models.DecimalField(_("rate"), max_digits=18, decimal_places=8)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["-date", "from_currency", "to_currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "from_currency", "to_currency"], name="exchangerate_unique_date_pair"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchangerate_rate_positive"),
+            models.CheckConstraint(condition=~models.Q(from_currency=models.F("to_currency")), name="exchangerate_two_currencies"),
+        ]
+        indexes = [models.Index(fields=["from_currency", "to_currency", "-date"], name="exchangerate_pair_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} 1 {self.from_currency} = {self.rate} {self.to_currency}"
+
+    def save(self, *args, **kwargs):
+        self.from_currency = (self.from_currency or "").strip().upper()
+        self.to_currency = (self.to_currency or "").strip().upper()
+        super().save(*args, **kwargs)

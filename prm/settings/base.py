@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "prm.accounts.middleware.UserLanguageMiddleware",
     "prm.accounts.middleware.StaffMFAMiddleware",
     "prm.tenancy.middleware.TenancyMiddleware",
+    # After tenancy: runs inside the partner scope; locks the portal until the agreement is accepted.
+    "partners.middleware.AgreementLockMiddleware",
 ]
 
 ROOT_URLCONF = "prm.urls"
@@ -182,8 +184,22 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # Money: amounts are Decimal with an ISO 4217 currency; dashboards report in BASE_CURRENCY.
 PRM_INVITATION_DAYS = int(env("PRM_INVITATION_DAYS", "14"))
+# Days without onboarding progress before the partner admins are nudged (the channel manager after twice as long).
+PRM_ONBOARDING_STALL_DAYS = int(env("PRM_ONBOARDING_STALL_DAYS", "7"))
 BASE_CURRENCY = env("BASE_CURRENCY", "EUR")
+# Tiers: benefits of a partner without a tier (partners.tiers.benefits), and how far ahead progress looks for
+# expiring certifications.
+PRM_TIER_DEFAULT_BENEFITS = {
+    "deal_protection_days": int(env("PRM_TIER_DEFAULT_PROTECTION_DAYS", "90")),
+    "mdf_allocation_per_quarter": None, "mdf_accrual_percent": None, "discount_percent": "0", "priority_review": False,
+}
+PRM_TIER_AT_RISK_DAYS = int(env("PRM_TIER_AT_RISK_DAYS", "60"))
 CURRENCIES = ["EUR", "USD", "GBP", "JPY", "CHF", "BRL", "MXN", "AUD", "CAD", "SGD", "INR", "SEK"]
+# Deal registration: protection when tier benefits are unavailable, the change to an approved registration's value
+# that needs a new approval, and the approval SLA in business hours (Mon-Fri 9-17 UTC).
+DEALREG_DEFAULT_PROTECTION_DAYS = int(env("DEALREG_DEFAULT_PROTECTION_DAYS", "90"))
+DEALREG_MATERIAL_CHANGE_PERCENT = int(env("DEALREG_MATERIAL_CHANGE_PERCENT", "20"))
+DEALREG_SLA_BUSINESS_HOURS = int(env("DEALREG_SLA_BUSINESS_HOURS", "24"))
 
 # --- Static and private files ---
 STATIC_URL = "static/"
@@ -302,7 +318,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One "LanguageEnum" for every field with the LANGUAGES choices (user, partner, invitation).
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "django.conf.settings.LANGUAGES"},
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "django.conf.settings.LANGUAGES",
+        # Partners and applications both have a "status": name each set explicitly.
+        "PartnerStatusEnum": "partners.models.core.PartnerOrganization.Status",
+        "ApplicationStatusEnum": "partners.models.applications.PartnerApplication.Status",
+    },
 }
 
 # --- import-export: previews survive across several web processes (PERFORMANCE.md) ---

@@ -14,6 +14,13 @@ ALLOWED_UNSCOPED_MODULES = {
     "partners/management/commands/seed_demo.py": "builds the demo program for every partner",
     "partners/management/commands/generate_dataset.py": "bulk-builds synthetic partners and their rows",
     "prm/benchmarks/cases.py": "benchmarks build and read data across partners",
+    "dealreg/conflicts.py": "the conflict engine compares a customer with every partner's open registrations; "
+                            "returns ids, scores and reasons, never shown to partners",
+    "dealreg/shared_deals.py": "multi-partner deals: a deal's shareable fields for its invited partners, its "
+                               "participants for the registering partner, the active-partner directory (name + id)",
+    "dealreg/imports.py": "operators' CRM import validates and writes historical registrations of many partners",
+    "dealreg/services/locks.py": "a new registration marks the other partners' registrations it conflicts with as "
+                                 "possibly conflicting (ids in, a count out)",
 }
 
 # Models that carry a partner reference but are deliberately not partner-scoped, and why.
@@ -21,4 +28,5 @@ ALLOWED_UNSCOPED_MODULES = {
 CROSS_PARTNER_MODELS = {
     "common.AuditEvent": "staff-only audit log; operators read it in the admin, never shown in the portal",
     "notifications.Notification": "addressed to one person; the admin narrows it to the staff user's partners",
+    "partners.PartnerApplication": "precedes a partner (links the one it created or duplicates); staff-only, scoped by region",
 }

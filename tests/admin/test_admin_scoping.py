@@ -112,3 +112,17 @@ def test_manager_invites_first_admin(client, manager_a, region_a, mailoutbox, dj
         invitation = Invitation.objects.get()
     assert invitation.email == "boss@prospect.example"
     assert invitation.role == Membership.Role.ADMIN and invitation.language == "fr"
+
+
+def test_first_activation_records_the_activation_date(manager_a, region_a):
+    from partners.services.organizations import partner_set_status
+
+    onboarding = PartnerFactory(region=region_a, status=PartnerOrganization.Status.ONBOARDING)
+    partner_set_status(partner=onboarding, status=PartnerOrganization.Status.ACTIVE, actor=manager_a)
+    onboarding.refresh_from_db()
+    first = onboarding.activated_at
+    assert first is not None
+    partner_set_status(partner=onboarding, status=PartnerOrganization.Status.SUSPENDED, actor=manager_a, reason="x")
+    partner_set_status(partner=onboarding, status=PartnerOrganization.Status.ACTIVE, actor=manager_a)
+    onboarding.refresh_from_db()
+    assert onboarding.activated_at == first

@@ -36,12 +36,33 @@ def _manager_of(partner: PartnerOrganization) -> User:
     return manager
 
 
-# url name -> (object of partner A -> pk, methods). A new API URL with an id must be added here.
+def _application_in_region_of(partner: PartnerOrganization) -> int:
+    """Applications are not partner-owned: "partner A's" is one from a country of A's region."""
+    from tests.partners.application_factories import submit
+
+    return submit(country=partner.country).pk
+
+
+# url name -> (object of partner A -> pk, methods[, request body]). A new API URL with an id must be added here.
 API_OBJECT_URLS = {
     "api:member-detail": (lambda a: make_member(partner=a).pk, ["get", "patch", "delete"]),
     "api:invitation-detail": (lambda a: make_invitation(partner=a, email="x@example.org")[0].pk, ["delete"]),
     "api:staff-partner-detail": (lambda a: a.pk, ["get"]),
+    "api:staff-application-detail": (_application_in_region_of, ["get"]),
+    "api:staff-application-approve": (_application_in_region_of, ["post"]),
+    "api:staff-application-reject": (_application_in_region_of, ["post"], {"reason": "Not a fit."}),
+    # deal registrations (tests/dealreg/registration_helpers.py)
+    "api:deal-detail": (lambda a: _registrations().draft_of(a)["pk"], ["get", "patch", "delete"]),
+    "api:deal-submit": (lambda a: _registrations().draft_of(a)["pk"], ["post"]),
+    "api:deal-withdraw": (lambda a: _registrations().submitted_of(a)["pk"], ["post"]),
+    "api:deal-extensions": (lambda a: _registrations().approved_of(a)["pk"], ["get", "post"]),
 }
+
+
+def _registrations():
+    from tests.dealreg import registration_helpers
+
+    return registration_helpers
 
 
 def test_every_api_object_url_is_in_the_cross_partner_table():
@@ -51,12 +72,13 @@ def test_every_api_object_url_is_in_the_cross_partner_table():
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", sorted(API_OBJECT_URLS))
 def test_api_object_url_answers_404_to_the_other_side(api_client, url_name, partner_a, partner_b, admin_a, admin_b):
-    make_pk, methods = API_OBJECT_URLS[url_name]
+    make_pk, methods, *body = API_OBJECT_URLS[url_name]
+    data = body[0] if body else {}
     url = reverse(url_name, kwargs={"pk": make_pk(partner_a)})
     outsider = _manager_of(partner_b) if "staff" in url_name else admin_b
     api_client.force_login(outsider)
     for method in methods:
-        assert_error(getattr(api_client, method)(url, {}, format="json"), 404)
+        assert_error(getattr(api_client, method)(url, data, format="json"), 404)
     insider = StaffFactory(staff_role=User.StaffRole.OPERATOR) if "staff" in url_name else admin_a
     api_client.force_login(insider)
-    assert getattr(api_client, methods[0])(url, {}, format="json").status_code in (200, 204)
+    assert getattr(api_client, methods[0])(url, data, format="json").status_code in (200, 204)

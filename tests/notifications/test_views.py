@@ -105,7 +105,10 @@ def test_preferences_page_lists_kinds_and_saves_a_choice(client, django_assert_m
     assert 'name="tests.notice"' not in html  # essential: shown as always sent, no choice
     assert "Test notice" in html and "Invitation to join a partner" in html
 
-    response = client.post(url, {"tests.nudge": "digest", "tests.other_nudge": "immediate"})
+    # The form posts every optional kind, including those other apps register: keep theirs as shown.
+    data = {name: "immediate" for name in re.findall(r'name="([\w.]+)" value="immediate"', html)}
+    data.update({"tests.nudge": "digest", "tests.other_nudge": "immediate"})
+    response = client.post(url, data)
     assert response.status_code == 302
     assert _delivery(user) == "digest"
     assert _delivery(user, "tests.other_nudge") == "immediate"

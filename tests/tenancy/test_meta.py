@@ -111,12 +111,44 @@ def portal_object_urls():
     )
 
 
+def _make_acceptance(*, partner):
+    from tests.partners.onboarding_factories import make_acceptance
+
+    return make_acceptance(partner=partner)
+
+
 # url name -> (factory(partner) -> kwargs, HTTP method). A new portal URL with an id must be added here.
 PORTAL_OBJECT_URLS = {
     "partners:member_detail": (lambda p: {"pk": make_member(partner=p).pk}, "get"),
     "partners:member_remove": (lambda p: {"pk": make_member(partner=p).pk}, "post"),
     "partners:invitation_revoke": (lambda p: {"pk": make_invitation(partner=p, email="x@example.org")[0].pk}, "post"),
+    "partners:agreement_pdf": (lambda p: {"pk": _make_acceptance(partner=p).pk}, "get"),
+    # multi-partner deals (tests/dealreg/engine_helpers.py)
+    "dealreg:shared_deal_detail": (lambda p: _dealreg_helpers().participation_of(p), "get"),
+    "dealreg:shared_deal_respond": (lambda p: _dealreg_helpers().participation_of(p), "post"),
+    "dealreg:participants": (lambda p: _dealreg_helpers().deal_of(p), "get"),
+    "dealreg:participant_withdraw": (lambda p: _dealreg_helpers().deal_participant_of(p), "post"),
+    "dealreg:deal_close_won": (lambda p: _dealreg_helpers().approved_deal_of(p), "get"),
+    # deal registrations (tests/dealreg/registration_helpers.py)
+    "dealreg:deal_detail": (lambda p: _registration_helpers().submitted_of(p), "get"),
+    "dealreg:deal_edit": (lambda p: _registration_helpers().draft_of(p), "get"),
+    "dealreg:deal_submit": (lambda p: _registration_helpers().draft_of(p), "post"),
+    "dealreg:deal_withdraw": (lambda p: _registration_helpers().submitted_of(p), "post"),
+    "dealreg:deal_delete": (lambda p: _registration_helpers().draft_of(p), "post"),
+    "dealreg:extension_request": (lambda p: _registration_helpers().approved_of(p), "get"),
 }
+
+
+def _registration_helpers():
+    from tests.dealreg import registration_helpers
+
+    return registration_helpers
+
+
+def _dealreg_helpers():
+    from tests.dealreg import engine_helpers
+
+    return engine_helpers
 
 
 def test_every_portal_object_url_is_in_the_cross_partner_table():
@@ -140,6 +172,7 @@ def test_portal_object_url_answers_404_to_another_partner(client, url_name, part
 
 # --- Every task of ours either opens a partner scope or is declared global -------------------------------
 
+@pytest.mark.django_db  # loading the task modules runs Django's checks through Celery's fixup
 def test_every_task_declares_its_scope():
     from prm.celery import app
     from prm.tenancy.tasks import GlobalTask, PartnerTask

@@ -40,6 +40,7 @@ def test_reliability_settings():
     assert app.conf.broker_transport_options["visibility_timeout"] >= 3600
 
 
+@pytest.mark.django_db  # loading the task modules runs Django's checks through Celery's fixup
 def test_every_scheduled_job_names_a_registered_task():
     from prm.schedule import BEAT_SCHEDULE
 

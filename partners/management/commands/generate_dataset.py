@@ -205,6 +205,45 @@ def build_people(ctx: DatasetContext) -> None:
     ), now=ctx.now)
 
 
+# --- tiers: the tier programs and every new partner's current tier (partners/tiers/) ---------------------
+
+TIER_WEIGHTS = {"registered": 50, "silver": 30, "gold": 15, "platinum": 5}
+
+
+def _reset_tiers() -> int:
+    from partners.models import PartnerTier, TierChange
+
+    with unscoped():
+        TierChange.objects.filter(partner__in=synthetic_partners()).delete()
+        deleted, _per_model = PartnerTier.objects.filter(partner__in=synthetic_partners()).delete()
+    return deleted
+
+
+@step("tiers", reset=_reset_tiers)
+def build_tiers(ctx: DatasetContext) -> None:
+    """A tier per eligible partner, drawn by weight: the nightly engine then finds real work to do."""
+    from partners.demo_tiers import PROGRAMS, ensure_tier_programs
+    from partners.models import PartnerTier
+
+    ladders = ensure_tier_programs()
+    program_of = {str(t): code for code, (_name, types, *_rest) in PROGRAMS.items() for t in types}
+    codes, weights = list(TIER_WEIGHTS), list(TIER_WEIGHTS.values())
+    # A list, not a server-side cursor: COPY cannot run while the connection streams one.
+    eligible = list(PartnerOrganization.objects.filter(pk__in=list(ctx.partner_ids.values()),
+                                                       status__in=PartnerOrganization.PORTAL_STATUSES)
+                    .order_by("pk").values_list("pk", "partner_type"))
+
+    def rows():
+        for pk, partner_type in eligible:
+            ladder = ladders.get(program_of.get(partner_type, ""), {})
+            tier = ladder.get(ctx.rng.choices(codes, weights)[0])
+            if tier is not None:
+                yield {"partner_id": pk, "program_id": tier.program_id, "tier_id": tier.pk,
+                       "since": (ctx.now - timedelta(days=ctx.rng.randint(30, 700))).date(), "updated_at": ctx.now}
+
+    ctx.rows["tier states"] = write_rows(PartnerTier, rows(), now=ctx.now)
+
+
 # --- the run ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

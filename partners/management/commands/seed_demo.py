@@ -27,6 +27,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from partners.models import Invitation, Membership, PartnerOrganization, Region
+from partners.sql import agreement_acceptances_purge_for_demo
 from prm.accounts.models import User
 from prm.accounts.roles import sync_staff_groups
 from prm.tenancy.scoping import partner_scope, unscoped
@@ -279,6 +280,8 @@ def purge_partners(partners: models.QuerySet) -> int:
     ]
     partner_ids = partners.values("pk")
     with transaction.atomic(), unscoped():
+        # Agreement acceptances are append-only in the database; the demo reset is their one sanctioned purge.
+        agreement_acceptances_purge_for_demo(partner_ids=list(partner_ids.values_list("pk", flat=True)))
         for _attempt in range(len(blockers) + 1):
             blocked = False
             for model, field_name in blockers:

@@ -1,0 +1,1 @@
+"""Deal registration views: portal pages per area (portal.py, participants.py), staff pages."""
