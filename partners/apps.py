@@ -7,6 +7,8 @@ class PartnersConfig(AppConfig):
     verbose_name = _("Partners")
 
     def ready(self):
-        from . import application_kinds  # noqa: F401  (registers the recruitment notification kinds)
-        from . import onboarding_kinds  # noqa: F401  (registers the onboarding notification kinds)
+        from . import (
+            application_kinds,  # noqa: F401  (registers the recruitment notification kinds)
+            onboarding_kinds,  # noqa: F401  (registers the onboarding notification kinds)
+        )
         from .tiers import notification_kinds  # noqa: F401  (registers the tier notification kinds)

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from .views import onboarding, portal
-from .views import tiers
+from .views import onboarding, portal, tiers
 
 app_name = "partners"
 

@@ -47,7 +47,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def verified(obj, create, extracted, **kwargs):
+    def verified(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy passes the object
         if create:
             from allauth.account.models import EmailAddress
 

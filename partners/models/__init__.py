@@ -2,11 +2,19 @@
 
 from .applications import IdealProfileCriterion, Industry, PartnerApplication, SizeBand
 from .core import Invitation, Membership, PartnerOrganization, Region, invitation_expiry
-from .tiers import PartnerTier, Tier, TierChange, TierProgram, TierThresholdOverride
 from .onboarding import (
-    AgreementAcceptance, AgreementPdf, AgreementTemplate, AgreementVersion, AppendOnlyError, ComplianceQuestion,
-    ComplianceResponse, OnboardingProfile, OnboardingStep, PayoutDetails,
+    AgreementAcceptance,
+    AgreementPdf,
+    AgreementTemplate,
+    AgreementVersion,
+    AppendOnlyError,
+    ComplianceQuestion,
+    ComplianceResponse,
+    OnboardingProfile,
+    OnboardingStep,
+    PayoutDetails,
 )
+from .tiers import PartnerTier, Tier, TierChange, TierProgram, TierThresholdOverride
 
 __all__ = ["Invitation", "Membership", "PartnerOrganization", "Region", "invitation_expiry"]
 __all__ += ["IdealProfileCriterion", "Industry", "PartnerApplication", "SizeBand"]
