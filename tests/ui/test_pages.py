@@ -214,3 +214,10 @@ def test_allauth_pages_render_inside_the_shell(client, admin_a, path):
         assert 'class="card entrance__card"' in html
     if path == "/accounts/2fa/totp/activate/":
         assert 'class="qr"' in html and 'src="data:image/svg+xml' in html
+
+
+@pytest.mark.django_db
+def test_sign_in_page_leads_prospective_partners_to_the_application(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert 'href="/apply/"' in html
+    assert client.get("/apply/").status_code == 200
