@@ -123,7 +123,7 @@ class Tier(Thresholds):
         validators=[MinValueValidator(Decimal("0"))], help_text=_("A fixed fund per quarter, in the base currency."),
     )
     mdf_accrual_percent = models.DecimalField(
-        _("MDF accrual (% of won revenue)"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT,
+        _("MDF accrual (percent of won revenue)"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT,
         help_text=_("Instead of a fixed allocation: a share of the partner's won revenue."),
     )
     discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
