@@ -5,11 +5,10 @@ customer at once: both stored, both see the conflict. Two expiry sweeps at once:
 Skipped on SQLite; the lead's CI runs it with DATABASE_URL set.
 """
 
-import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from dealreg import sql
 from dealreg.models import Deal, DealEvent
@@ -20,6 +19,7 @@ from dealreg.services.protection import protection_expire_due
 from dealreg.services.registration import deal_submit
 from prm.notifications.models import Notification
 from prm.tenancy.scoping import partner_scope, unscoped
+from tests.concurrency import run_together
 
 from .registration_helpers import approved, days_from_today, draft, submitted
 
@@ -36,28 +36,6 @@ def trigram_sql(transactional_db):
     with connection.cursor() as cursor:
         for statement in sql.FORWARD["postgresql"]:
             cursor.execute(statement)
-
-
-def run_together(*calls):
-    """Run the calls in threads released at the same moment; returns their results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_managers_approving_conflicting_registrations_at_once_exactly_one_wins(

@@ -1,15 +1,15 @@
 """Attribution shares under concurrency on PostgreSQL: two invitations racing for the same deal never sum
 past 100 (the deal's row lock). Skipped on SQLite (it serialises every write anyway)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from dealreg.models import Deal, DealParticipant
 from dealreg.services.participants import ParticipantError, participant_invite
 from prm.tenancy.scoping import partner_scope, unscoped
+from tests.concurrency import run_together
 from tests.factories import PartnerFactory
 
 from .engine_helpers import make_deal
@@ -19,27 +19,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_invitations_at_once_never_exceed_100(partner_a, admin_a):
