@@ -164,6 +164,7 @@ class PartnerAPIMixin(PartnerScopedAPIMixin):
 )
 class OwnPartnerView(PartnerAPIMixin, RetrieveAPIView):
     """Your organisation (the one chosen with X-Partner-Id when you belong to several)."""
+    partner_gates_exempt = True  # how a locked partner sees where it stands
 
     serializer_class = PartnerSerializer
 

@@ -43,8 +43,28 @@ class _ScopedAPIMixin:
                 scope_cm.__exit__(None, None, None)
 
 
+# Checks that lifecycle apps add to every partner API request, run inside the partner's scope after
+# authentication (e.g. the agreement lock). Each is called as gate(request, view) and raises an
+# APIException to refuse. A view sets ``partner_gates_exempt = True`` when it is how a partner gets
+# through the gate (its own organisation, the onboarding status).
+PARTNER_API_GATES: list = []
+
+
+def register_partner_api_gate(gate) -> None:
+    if gate not in PARTNER_API_GATES:
+        PARTNER_API_GATES.append(gate)
+
+
 class PartnerScopedAPIMixin(_ScopedAPIMixin):
     """The caller's partner: their membership (``X-Partner-Id`` picks one when they have several)."""
+
+    partner_gates_exempt = False
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not self.partner_gates_exempt:
+            for gate in PARTNER_API_GATES:
+                gate(request, self)
 
     def open_scope(self, request):
         chosen = request.META.get(PARTNER_HEADER)

@@ -79,6 +79,6 @@ def test_invitation_list_query_count_is_constant(api_client, bearer, partner_a, 
         make_invitation(partner=partner_a, email=f"p{n}@example.com", invited_by=caller)
     headers = bearer(caller)
     api_client.get(INVITATIONS, **headers)
-    with django_assert_num_queries(4):  # token, memberships, count, page (inviter joined)
+    with django_assert_num_queries(5):  # token, memberships, agreement gate, count, page (inviter joined)
         response = api_client.get(INVITATIONS, **headers)
     assert response.json()["count"] == rows

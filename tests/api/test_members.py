@@ -147,6 +147,6 @@ def test_member_list_query_count_is_constant(api_client, bearer, partner_a, rows
     headers = bearer(caller)
     api_client.get(MEMBERS, **headers)  # first use writes last_used_at; measure the steady state
     # token lookup, memberships, count, page
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # token, memberships, agreement gate, count, page
         response = api_client.get(MEMBERS, **headers)
     assert response.json()["count"] == rows
