@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .countries import country_choices
+from partners.countries import country_choices
+
 from .models import Deal, Product, RejectionReason
 
 HINT_FIELDS = ("customer_name", "customer_domain", "customer_contact_email", "customer_country")

@@ -1,5 +1,6 @@
 """Countries for forms: ISO 3166-1 alpha-2 codes with names in the active language (from babel's CLDR data)."""
 
+import unicodedata
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -7,8 +8,14 @@ from babel.numbers import get_territory_currencies
 from django.conf import settings
 from django.utils.translation import get_language
 
-# CLDR territories that are not ISO 3166-1 countries (regions, exceptional reservations, test codes).
-_NOT_COUNTRIES = frozenset({"AC", "CP", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"})
+# CLDR territories that are not countries a company is located in (groupings, reserved and exceptional
+# codes). XK (Kosovo) stays: it is in everyday use.
+_NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
+
+
+def _sort_key(name: str) -> str:
+    # "Österreich" sorts with the O's, "Émirats" with the E's.
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold() or name
 
 
 def _locale(language: str | None) -> Locale:
@@ -22,7 +29,7 @@ def _locale(language: str | None) -> Locale:
 def _choices_for(language: str) -> tuple[tuple[str, str], ...]:
     names = _locale(language).territories
     codes = [code for code in names if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES]
-    return tuple(sorted(((code, names[code]) for code in codes), key=lambda item: item[1].casefold()))
+    return tuple(sorted(((code, names[code]) for code in codes), key=lambda item: (_sort_key(item[1]), item[1])))
 
 
 def country_choices(language: str | None = None) -> list[tuple[str, str]]:

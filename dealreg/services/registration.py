@@ -15,8 +15,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealreg.countries import COUNTRY_CODES
 from dealreg.models import Deal, DealEvent, DealReferenceCounter, ExtensionRequest, Product
+from partners.countries import country_codes
 from prm.common.audit import audit
 from prm.common.domains import company_domain
 
@@ -71,7 +71,7 @@ def _validate_draft(deal: Deal) -> None:
     errors: dict[str, list] = {}
     if not (deal.customer_name or "").strip():
         errors.setdefault("customer_name", []).append(_("Enter the customer's company name."))
-    if deal.customer_country and deal.customer_country not in COUNTRY_CODES:
+    if deal.customer_country and deal.customer_country not in country_codes():
         errors.setdefault("customer_country", []).append(_("Choose a country from the list."))
     if deal.currency not in settings.CURRENCIES:
         errors.setdefault("currency", []).append(_("Choose one of the program's currencies."))

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dealreg import selectors
-from dealreg.countries import country_name
 from dealreg.forms import HINT_FIELDS, DealFilterForm, DealForm, ExtensionRequestForm, WithdrawForm
 from dealreg.models import Deal
 from dealreg.services.extensions import extension_can_request, extension_request
@@ -28,6 +27,7 @@ from dealreg.services.registration import (
     deal_update,
     deal_withdraw,
 )
+from partners.countries import country_name
 from partners.views.mixins import require_capability
 
 from .participants import participants_panel_context
