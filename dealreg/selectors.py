@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from .models import Deal, DealEvent, DealRegistrationPolicy, ExtensionRequest, Product
 from .services.protection import protection_days_for
@@ -153,3 +154,33 @@ def deal_timeline_entries(*, deal: Deal) -> list[TimelineEntry]:
         entries.append(TimelineEntry(at=event.at, kind=event.kind, label=str(labels.get(event.kind, event.kind)),
                                      actor=actor, lines=tuple(lines)))
     return entries
+
+
+def won_deals_between(*, partner_ids, start, end) -> list[Deal]:
+    """Won registrations of these partners closed in [start, end], with their base-currency amount
+    (MDF accruals). One query; call inside a scope covering the partners."""
+    return list(
+        Deal.objects.filter(partner_id__in=list(partner_ids), status=Deal.Status.WON, closed_at__gte=start,
+                            closed_at__lte=end, won_amount_base__isnull=False)
+        .only("id", "partner_id", "reference", "closed_at", "won_amount_base")
+        .order_by("closed_at", "id")
+    )
+
+
+def sourced_deal_figures(*, activity_ids) -> dict[int, dict]:
+    """Per MDF activity: the registrations it sourced — count, pipeline generated (the estimated value of
+    every submitted registration but rejected ones, as (value, currency, day) for the caller to convert)
+    and won revenue in the base currency. One query."""
+    figures: dict[int, dict] = {}
+    rows = (Deal.objects.filter(mdf_activity_id__in=list(activity_ids))
+            .exclude(status__in=[Deal.Status.DRAFT, Deal.Status.WITHDRAWN])
+            .values_list("mdf_activity_id", "status", "value", "currency", "registered_at", "won_amount_base"))
+    for activity_id, status, value, currency, registered_at, won_base in rows:
+        item = figures.setdefault(activity_id, {"deals": 0, "won_deals": 0, "pipeline": [], "won_base": 0})
+        item["deals"] += 1
+        if status == Deal.Status.WON:
+            item["won_deals"] += 1
+            item["won_base"] += won_base or 0
+        if status != Deal.Status.REJECTED and value:
+            item["pipeline"].append((value, currency, (registered_at or timezone.now()).date()))
+    return figures

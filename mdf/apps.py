@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MdfConfig(AppConfig):
     name = "mdf"
     verbose_name = _("Market development funds")
+
+    def ready(self) -> None:
+        from . import notification_kinds  # noqa: F401  (registers the e-mail kinds)

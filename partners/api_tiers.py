@@ -31,6 +31,7 @@ class BenefitsSerializer(serializers.Serializer):
     deal_protection_days = serializers.IntegerField()
     mdf_allocation_per_quarter = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     mdf_accrual_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    mdf_cost_share_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
     discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
     priority_review = serializers.BooleanField()
     currency = serializers.CharField()

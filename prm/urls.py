@@ -24,6 +24,7 @@ urlpatterns = [
     path("apply/thanks/", apply_views.apply_thanks, name="apply_thanks"),
     path("notifications/", include("prm.notifications.urls")),
     path("portal/deals/", include("dealreg.urls")),
+    path("portal/mdf/", include("mdf.urls")),
     path("portal/", include("partners.urls")),
     path("staff/", include("analytics.urls")),
     path("admin/", admin.site.urls),

@@ -130,6 +130,12 @@ class Deal(PartnerOwned):
         help_text=_("Approved for an existing vendor account under the co-sell rule."),
     )
 
+    # ROPI: the MDF activity that sourced this opportunity (the same partner's; checked by the services).
+    mdf_activity = models.ForeignKey(
+        "mdf.Activity", on_delete=models.SET_NULL, null=True, blank=True, related_name="sourced_deals",
+        verbose_name=_("MDF activity"), help_text=_("The co-funded marketing activity this opportunity came from."),
+    )
+
     has_conflict = models.BooleanField(_("possible conflict"), default=False)
     conflict_score = models.PositiveSmallIntegerField(_("conflict score"), default=0)
 

@@ -141,7 +141,7 @@ class TierAdmin(OperatorOnlyMixin, admin.ModelAdmin):
         (None, {"fields": ("program", "rank", "code", "name")}),
         (_("Thresholds (global; regional exceptions below)"),
          {"fields": ("min_won_revenue", "min_active_certifications", "min_won_deals", "min_health_score")}),
-        (_("Benefits"), {"fields": ("deal_protection_days", "mdf_allocation_per_quarter", "mdf_accrual_percent",
+        (_("Benefits"), {"fields": ("deal_protection_days", "mdf_allocation_per_quarter", "mdf_accrual_percent", "mdf_cost_share_percent",
                                     "discount_percent", "priority_review")}),
     )
 

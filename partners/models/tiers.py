@@ -126,6 +126,10 @@ class Tier(Thresholds):
         _("MDF accrual (percent of won revenue)"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT,
         help_text=_("Instead of a fixed allocation: a share of the partner's won revenue."),
     )
+    mdf_cost_share_percent = models.DecimalField(
+        _("MDF vendor cost share (percent)"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT,
+        help_text=_("The share of an activity's cost the vendor pays; empty uses the MDF program's default."),
+    )
     discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
                                            validators=PERCENT)
     priority_review = models.BooleanField(_("priority review"), default=False,

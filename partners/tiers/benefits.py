@@ -21,6 +21,7 @@ BUILTIN_DEFAULTS = {
     "deal_protection_days": 90,
     "mdf_allocation_per_quarter": None,
     "mdf_accrual_percent": None,
+    "mdf_cost_share_percent": None,
     "discount_percent": "0",
     "priority_review": False,
 }
@@ -39,6 +40,7 @@ class TierBenefits:
     deal_protection_days: int
     mdf_allocation_per_quarter: Decimal | None
     mdf_accrual_percent: Decimal | None
+    mdf_cost_share_percent: Decimal | None  # None: the MDF program's default applies
     discount_percent: Decimal
     priority_review: bool
     currency: str
@@ -55,6 +57,7 @@ def default_benefits() -> TierBenefits:
         tier_code=None, tier_rank=None, deal_protection_days=int(values["deal_protection_days"]),
         mdf_allocation_per_quarter=_decimal(values["mdf_allocation_per_quarter"]),
         mdf_accrual_percent=_decimal(values["mdf_accrual_percent"]),
+        mdf_cost_share_percent=_decimal(values.get("mdf_cost_share_percent")),
         discount_percent=_decimal(values["discount_percent"]) or Decimal("0"),
         priority_review=bool(values["priority_review"]), currency=settings.BASE_CURRENCY, is_default=True,
     )
@@ -64,6 +67,7 @@ def benefits_of_tier(tier) -> TierBenefits:
     return TierBenefits(
         tier_code=tier.code, tier_rank=tier.rank, deal_protection_days=tier.deal_protection_days,
         mdf_allocation_per_quarter=tier.mdf_allocation_per_quarter, mdf_accrual_percent=tier.mdf_accrual_percent,
+        mdf_cost_share_percent=tier.mdf_cost_share_percent,
         discount_percent=tier.discount_percent, priority_review=tier.priority_review, currency=tier.currency,
         is_default=False,
     )

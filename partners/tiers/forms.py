@@ -35,7 +35,7 @@ class _TierFormBase(forms.ModelForm):
     class Meta:
         model = Tier
         fields = ["program", "code", "rank", "name", "min_won_revenue", "min_active_certifications", "min_won_deals",
-                  "min_health_score", "deal_protection_days", "mdf_allocation_per_quarter", "mdf_accrual_percent",
+                  "min_health_score", "deal_protection_days", "mdf_allocation_per_quarter", "mdf_accrual_percent", "mdf_cost_share_percent",
                   "discount_percent", "priority_review"]
 
     def __init__(self, *args, **kwargs):

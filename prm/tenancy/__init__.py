@@ -19,6 +19,8 @@ ALLOWED_UNSCOPED_MODULES = {
     "dealreg/shared_deals.py": "multi-partner deals: a deal's shareable fields for its invited partners, its "
                                "participants for the registering partner, the active-partner directory (name + id)",
     "dealreg/imports.py": "operators' CRM import validates and writes historical registrations of many partners",
+    "mdf/duplicates.py": "duplicate proof detection compares a claim's file hashes and invoice number with every "
+                         "partner's claims; returns reason codes and claim ids for managers only",
     "dealreg/services/locks.py": "a new registration marks the other partners' registrations it conflicts with as "
                                  "possibly conflicting (ids in, a count out)",
 }

@@ -1,1 +1,0 @@
-"""Market development funds models arrive with their issue."""
