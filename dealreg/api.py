@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
+from mdf.models import Activity
 from partners.api import PARTNER_HEADER, PartnerAPIMixin
 from prm.accounts.api import error_responses
 
@@ -55,13 +56,21 @@ class DealSerializer(serializers.ModelSerializer):
             "id", "reference", "status", "customer_name", "customer_domain", "customer_contact_email",
             "customer_country", "products", "value", "currency", "expected_close_date", "stage", "description",
             "private_notes", "has_conflict", "is_co_sell", "registered_at", "submitted_at", "decided_at",
-            "rejection_reason", "decision_reason", "protected_until", "created_at", "updated_at",
+            "rejection_reason", "decision_reason", "protected_until", "mdf_activity", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_rejection_reason(self, deal) -> str:
         return deal.rejection_reason.label_in() if deal.rejection_reason_id and deal.rejection_reason else ""
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedActivityField(serializers.PrimaryKeyRelatedField):
+    """The request's partner's MDF activities, looked up in the request's scope (another partner's id: not found)."""
+
+    def get_queryset(self):
+        return Activity.objects.all()
 
 
 class DealWriteSerializer(serializers.Serializer):
@@ -83,6 +92,10 @@ class DealWriteSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Deal.Stage.choices, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     private_notes = serializers.CharField(required=False, allow_blank=True)
+    mdf_activity = ScopedActivityField(
+        required=False, allow_null=True,
+        help_text=_("Id of your pre-approved MDF activity that sourced this opportunity (ROPI)."),
+    )
 
 
 class DealCreateSerializer(DealWriteSerializer):

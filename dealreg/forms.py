@@ -11,7 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.countries import country_choices
 
+from mdf.models import Activity
+
 from .models import Deal, Product, RejectionReason
+from .services.registration import MDF_SOURCE_STATUSES
 
 HINT_FIELDS = ("customer_name", "customer_domain", "customer_contact_email", "customer_country")
 
@@ -43,6 +46,11 @@ class DealForm(forms.Form):
         label=_("Private notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Only your organisation sees these; partners you invite onto the deal do not."),
     )
+    mdf_activity = forms.ModelChoiceField(
+        label=_("Sourced by an MDF activity"), required=False, queryset=Activity.objects.none(),
+        empty_label=_("None"),
+        help_text=_("The co-funded marketing activity this opportunity came from; it counts towards the activity's return."),
+    )
     # A fresh key per rendered form: a second POST of the same form (a double click) finds the first registration.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
@@ -57,6 +65,10 @@ class DealForm(forms.Form):
             "family", "name"
         )
         self.fields["customer_country"].choices = [("", _("Choose a country"))] + country_choices()
+        # Runs in the portal's partner scope: only the partner's own pre-approved activities are offered.
+        self.fields["mdf_activity"].queryset = Activity.objects.filter(
+            Q(status__in=MDF_SOURCE_STATUSES) | Q(pk=getattr(deal, "mdf_activity_id", None) or 0)
+        ).only("id", "reference", "title").order_by("-created_at")
         if not self.is_bound and not self.initial.get("idempotency_key"):
             self.initial["idempotency_key"] = uuid.uuid4().hex
         for name in HINT_FIELDS:
@@ -71,7 +83,7 @@ class DealForm(forms.Form):
         return {
             **{name: getattr(deal, name) for name in (
                 "customer_name", "customer_domain", "customer_contact_email", "customer_country", "value", "currency",
-                "expected_close_date", "stage", "description", "private_notes")},
+                "expected_close_date", "stage", "description", "private_notes", "mdf_activity")},
             "products": list(deal.products.all()),
         }
 

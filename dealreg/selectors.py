@@ -43,7 +43,7 @@ def deal_list_for_api(*, partner) -> QuerySet[Deal]:
 def deal_get_for_portal(*, partner, pk: int) -> Deal:
     """One of the partner's registrations; another partner's id is simply not found (404)."""
     return (
-        Deal.objects.select_related("registered_by", "decided_by", "rejection_reason")
+        Deal.objects.select_related("registered_by", "decided_by", "rejection_reason", "mdf_activity")
         .prefetch_related("products")
         .get(partner=partner, pk=pk)
     )

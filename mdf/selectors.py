@@ -54,6 +54,11 @@ def balances_for(*, partner, today: date) -> Balances:
     )
 
 
+def fund_get_for_portal(*, partner, pk: int) -> Fund:
+    """One of the partner's funds; another partner's id is simply not found (404)."""
+    return Fund.objects.get(partner=partner, pk=pk)
+
+
 def fund_entries(*, fund: Fund) -> QuerySet[FundEntry]:
     return (FundEntry.objects.filter(fund=fund).select_related("activity", "actor")
             .only("id", "kind", "amount", "currency", "base_amount", "base_currency", "fx_rate", "occurred_on", "reason",

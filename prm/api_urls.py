@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from rest_framework.routers import SimpleRouter
 
 from dealreg import api as dealreg_api
+from mdf import api as mdf_api
+from mdf import api_staff as mdf_staff_api
 from partners import api as partners_api
 from partners import api_applications as partners_applications_api
 from partners import api_onboarding as partners_onboarding_api
@@ -20,6 +22,10 @@ router.register("invitations", partners_api.InvitationViewSet, basename="invitat
 router.register("staff/partners", partners_api.StaffPartnerViewSet, basename="staff-partner")
 router.register("deals", dealreg_api.DealViewSet, basename="deal")
 router.register("staff/applications", partners_applications_api.StaffApplicationViewSet, basename="staff-application")
+router.register("mdf/funds", mdf_api.FundViewSet, basename="mdf-fund")
+router.register("mdf/activities", mdf_api.ActivityViewSet, basename="mdf-activity")
+router.register("staff/mdf/activities", mdf_staff_api.StaffActivityViewSet, basename="staff-mdf-activity")
+router.register("staff/mdf/claims", mdf_staff_api.StaffClaimViewSet, basename="staff-mdf-claim")
 
 
 def not_found(request, *args, **kwargs):
@@ -34,6 +40,7 @@ urlpatterns = [
     path("onboarding/", partners_onboarding_api.OnboardingStatusView.as_view(), name="onboarding"),
     path("tier/", partners_tiers_api.TierView.as_view(), name="tier"),
     path("tier/history/", partners_tiers_api.TierHistoryView.as_view(), name="tier-history"),
+    path("mdf/balances/", mdf_api.BalancesView.as_view(), name="mdf-balances"),
     *router.urls,
     re_path(r"^", not_found),
 ]

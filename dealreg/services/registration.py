@@ -28,7 +28,7 @@ from .locks import decision_lock, flag_conflicting_deals
 # What a partner may set; everything else (status, dates, flags, reference) belongs to the services.
 EDITABLE_FIELDS = (
     "customer_name", "customer_domain", "customer_contact_email", "customer_country", "value", "currency",
-    "expected_close_date", "stage", "description", "private_notes",
+    "expected_close_date", "stage", "description", "private_notes", "mdf_activity",
 )
 REFERENCE_FORMAT = "DR-{year}-{number:06d}"
 
@@ -51,7 +51,7 @@ def _clean(values: dict) -> dict:
             value = value.upper()
         if name == "customer_contact_email" and isinstance(value, str):
             value = value.lower()
-        if name in ("value", "expected_close_date") and value == "":
+        if name in ("value", "expected_close_date", "mdf_activity") and value == "":
             value = None
         cleaned[name] = value
     return cleaned
@@ -64,6 +64,17 @@ def _derive(deal: Deal) -> None:
     deal.customer_name_normalized = normalize_company_name(deal.customer_name or "")[:200]
     entered = deal.customer_domain or ""
     deal.customer_domain = company_domain(entered) or company_domain(deal.customer_contact_email or "")
+
+
+MDF_SOURCE_STATUSES = ("approved", "completed")
+
+
+def mdf_activity_may_source(*, deal: Deal) -> bool:
+    """A registration may name only its own partner's pre-approved (or settled) MDF activity."""
+    from mdf.models import Activity
+
+    activity = Activity.objects.filter(pk=deal.mdf_activity_id).only("partner_id", "status").first()
+    return bool(activity and activity.partner_id == deal.partner_id and activity.status in MDF_SOURCE_STATUSES)
 
 
 def _validate_draft(deal: Deal) -> None:
@@ -79,6 +90,9 @@ def _validate_draft(deal: Deal) -> None:
         errors.setdefault("value", []).append(_("The value cannot be negative."))
     if deal.stage not in Deal.Stage.values:
         errors.setdefault("stage", []).append(_("Choose a stage from the list."))
+    if deal.mdf_activity_id is not None and not mdf_activity_may_source(deal=deal):
+        errors.setdefault("mdf_activity", []).append(
+            _("Choose one of your organisation's pre-approved MDF activities."))
     if errors:
         raise ValidationError(errors)
 

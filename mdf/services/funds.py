@@ -182,8 +182,11 @@ def funds_expire_chunk(*, fund_ids: list[int], today: date) -> int:
                 reason=_("Unused balance expired at the end of the grace period"))
         for f in funds if f.available > 0
     ], book=book)
+    # ledger_post_many moved the totals of the funds it posted on; a fund whose expiry was skipped (no
+    # exchange rate yet) stays open with its balance and the next run retries it.
+    closing = [f for f in funds if f.available <= 0]
     now = timezone.now()
-    for fund in funds:
+    for fund in closing:
         fund.status, fund.expired_at = Fund.Status.EXPIRED, now
-    Fund.objects.bulk_update(funds, ["status", "expired_at"])
-    return len(funds)
+    Fund.objects.bulk_update(closing, ["status", "expired_at"])
+    return len(closing)

@@ -323,6 +323,13 @@ SPECTACULAR_SETTINGS = {
         # Partners and applications both have a "status": name each set explicitly.
         "PartnerStatusEnum": "partners.models.core.PartnerOrganization.Status",
         "ApplicationStatusEnum": "partners.models.applications.PartnerApplication.Status",
+        # MDF: funds, activities and claims have a "status", ledger entries, timeline events and proof a "kind".
+        "FundStatusEnum": "mdf.models.funds.Fund.Status",
+        "MdfActivityStatusEnum": "mdf.models.activities.Activity.Status",
+        "MdfClaimStatusEnum": "mdf.models.claims.Claim.Status",
+        "FundEntryKindEnum": "mdf.models.funds.FundEntry.Kind",
+        "ActivityEventKindEnum": "mdf.models.activities.ActivityEvent.Kind",
+        "EvidenceKindEnum": "mdf.models.claims.EvidenceKind",
     },
 }
 

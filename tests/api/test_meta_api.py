@@ -56,6 +56,25 @@ API_OBJECT_URLS = {
     "api:deal-submit": (lambda a: _registrations().draft_of(a)["pk"], ["post"]),
     "api:deal-withdraw": (lambda a: _registrations().submitted_of(a)["pk"], ["post"]),
     "api:deal-extensions": (lambda a: _registrations().approved_of(a)["pk"], ["get", "post"]),
+    # market development funds (tests/mdf/api_helpers.py); a builder may return all the URL's kwargs
+    "api:mdf-fund-detail": (lambda a: _mdf().fund_of(a), ["get"]),
+    "api:mdf-activity-detail": (lambda a: _mdf().draft_of(a), ["get", "patch"]),
+    "api:mdf-activity-submit": (lambda a: _mdf().draft_of(a), ["post"]),
+    "api:mdf-activity-cancel": (lambda a: _mdf().submitted_of(a), ["post"]),
+    "api:mdf-activity-claim": (lambda a: _mdf().claim_draft_of(a), ["get", "post", "patch"]),
+    "api:mdf-activity-claim-proofs": (lambda a: _mdf().claim_draft_of(a), ["get", "post"]),
+    "api:mdf-activity-claim-proof": (lambda a: _mdf().proof_of(a), ["delete"]),
+    "api:mdf-activity-claim-submit": (lambda a: _mdf().submitted_claim_activity_of(a), ["post"]),
+    "api:staff-mdf-activity-detail": (lambda a: _mdf().submitted_of(a), ["get"]),
+    "api:staff-mdf-activity-approve": (lambda a: _mdf().submitted_of(a), ["post"]),
+    "api:staff-mdf-activity-reject": (lambda a: _mdf().submitted_of(a), ["post"], {"reason": "Not this quarter."}),
+    "api:staff-mdf-activity-request-info": (lambda a: _mdf().submitted_of(a), ["post"], {"message": "Which venue?"}),
+    "api:staff-mdf-claim-detail": (lambda a: _mdf().submitted_claim_of(a), ["get"]),
+    "api:staff-mdf-claim-approve": (lambda a: _mdf().submitted_claim_of(a), ["post"]),
+    "api:staff-mdf-claim-reject": (lambda a: _mdf().submitted_claim_of(a), ["post"], {"reason": "No proof."}),
+    "api:staff-mdf-claim-request-info": (lambda a: _mdf().submitted_claim_of(a), ["post"], {"message": "Invoice?"}),
+    "api:staff-mdf-claim-pay": (lambda a: _mdf().approved_claim_of(a), ["post"],
+                                {"paid_on": "2000-01-03", "reference": "PAY-1"}),
 }
 
 
@@ -63,6 +82,12 @@ def _registrations():
     from tests.dealreg import registration_helpers
 
     return registration_helpers
+
+
+def _mdf():
+    from tests.mdf import api_helpers
+
+    return api_helpers
 
 
 def test_every_api_object_url_is_in_the_cross_partner_table():
@@ -74,7 +99,8 @@ def test_every_api_object_url_is_in_the_cross_partner_table():
 def test_api_object_url_answers_404_to_the_other_side(api_client, url_name, partner_a, partner_b, admin_a, admin_b):
     make_pk, methods, *body = API_OBJECT_URLS[url_name]
     data = body[0] if body else {}
-    url = reverse(url_name, kwargs={"pk": make_pk(partner_a)})
+    made = make_pk(partner_a)
+    url = reverse(url_name, kwargs=made if isinstance(made, dict) else {"pk": made})
     outsider = _manager_of(partner_b) if "staff" in url_name else admin_b
     api_client.force_login(outsider)
     for method in methods:

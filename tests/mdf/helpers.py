@@ -45,10 +45,11 @@ def seed_rates(on: date | None = None) -> None:
 
 
 def fund_with(partner, amount, *, day: date | None = None) -> Fund:
-    """The partner's current fund with ``amount`` allocated (a manual allocation entry)."""
+    """The partner's current fund with ``amount`` allocated (a manual allocation entry). Seeds exchange rates."""
     from django.db import transaction
 
     day = day or timezone.localdate()
+    seed_rates()
     with partner_scope(partner), transaction.atomic():
         fund = fund_for_period(partner=partner, day=day)
         fund = fund_lock(fund_id=fund.pk)
