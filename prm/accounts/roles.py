@@ -29,6 +29,16 @@ GROUP_PERMISSIONS = {
         "dealreg.vendoropportunity": ["view"],
         "dealreg.dealparticipant": ["view"],
         "common.exchangerate": ["view"],
+        # market development funds: decide requests and claims, record payments, adjust funds (services only)
+        "mdf.fund": ["view", "change"],
+        "mdf.fundentry": ["view"],
+        "mdf.activity": ["view", "change"],
+        "mdf.activityapprovalqueue": ["view", "change"],
+        "mdf.activityevent": ["view"],
+        "mdf.claim": ["view", "change"],
+        "mdf.claimapprovalqueue": ["view", "change"],
+        "mdf.prooffile": ["view"],
+        "mdf.payment": ["view"],
     },
     EXECUTIVES: {
         "partners.partnerorganization": ["view"],
@@ -36,6 +46,13 @@ GROUP_PERMISSIONS = {
         "partners.region": ["view"],
         "partners.partnerapplication": ["view"],
         "dealreg.deal": ["view"],
+        "mdf.fund": ["view"],
+        "mdf.fundentry": ["view"],
+        "mdf.activity": ["view"],
+        "mdf.activityevent": ["view"],
+        "mdf.claim": ["view"],
+        "mdf.prooffile": ["view"],
+        "mdf.payment": ["view"],
     },
 }
 ROLE_GROUPS = {"channel_manager": CHANNEL_MANAGERS, "executive": EXECUTIVES}

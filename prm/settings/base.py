@@ -200,6 +200,8 @@ CURRENCIES = ["EUR", "USD", "GBP", "JPY", "CHF", "BRL", "MXN", "AUD", "CAD", "SG
 DEALREG_DEFAULT_PROTECTION_DAYS = int(env("DEALREG_DEFAULT_PROTECTION_DAYS", "90"))
 DEALREG_MATERIAL_CHANGE_PERCENT = int(env("DEALREG_MATERIAL_CHANGE_PERCENT", "20"))
 DEALREG_SLA_BUSINESS_HOURS = int(env("DEALREG_SLA_BUSINESS_HOURS", "24"))
+# MDF requests and claims waiting longer than this (business hours) are marked overdue in the admin queues.
+MDF_SLA_BUSINESS_HOURS = int(env("MDF_SLA_BUSINESS_HOURS", "40"))
 
 # --- Static and private files ---
 STATIC_URL = "static/"
