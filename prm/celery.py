@@ -13,6 +13,8 @@ app.autodiscover_tasks()
 app.autodiscover_tasks(["partners.tiers"])
 # Deal registration's CRM imports keep their tasks in dealreg/tasks_imports.py.
 app.autodiscover_tasks(["dealreg"], related_name="tasks_imports")
+# MDF renders claim summary PDFs in mdf/tasks_pdf.py.
+app.autodiscover_tasks(["mdf"], related_name="tasks_pdf")
 
 
 @app.on_after_finalize.connect

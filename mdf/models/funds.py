@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from prm.tenancy.models import PartnerOwned
 from prm.tenancy.scoping import PartnerScopedManager
@@ -31,8 +32,8 @@ class Fund(PartnerOwned):
     """One partner's market development fund for one period, in the partner's currency."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        EXPIRED = "expired", _("Expired")
+        OPEN = "open", pgettext_lazy("fund status", "Open")
+        EXPIRED = "expired", pgettext_lazy("fund status", "Expired")
 
     label = models.CharField(_("period"), max_length=20, help_text=_("For example 2026-Q4."))
     period_start = models.DateField(_("period starts"))

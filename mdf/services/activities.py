@@ -268,6 +268,18 @@ def release_reservation(*, activity: Activity, amount: Decimal, key: str, actor=
                     reason=_("Released after the fund expired"), activity=activity, claim=claim)
 
 
+def discard_draft_claim(*, activity: Activity) -> None:
+    """Delete the activity's unsubmitted claim with its proof; the stored files go once the transaction commits."""
+    from mdf.models import Claim, ProofFile
+
+    drafts = Claim.objects.filter(activity=activity, status=Claim.Status.DRAFT)
+    names = list(ProofFile.objects.filter(claim__in=drafts).values_list("file", flat=True))
+    drafts.delete()
+    if names:
+        storage = ProofFile._meta.get_field("file").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
 @transaction.atomic
 def activity_cancel(*, activity: Activity, actor, reason: str = "") -> Activity:
     """The partner withdraws a request. A pre-approved one gives its reservation back, unless a claim was filed."""
@@ -280,7 +292,7 @@ def activity_cancel(*, activity: Activity, actor, reason: str = "") -> Activity:
         claim = Claim.objects.filter(activity=activity).exclude(status=Claim.Status.DRAFT).first()
         if claim is not None:
             raise MdfError(_("A claim has been filed for this activity; it can no longer be cancelled."), code="claimed")
-        Claim.objects.filter(activity=activity, status=Claim.Status.DRAFT).delete()
+        discard_draft_claim(activity=activity)
         release_reservation(activity=activity, amount=activity.approved_amount, key=f"release:activity:{activity.pk}",
                             actor=actor, reason=reason or _("Activity cancelled"))
     activity.status = Status.CANCELLED
@@ -302,7 +314,7 @@ def activity_lapse(*, activity_id: int, today: date) -> bool:
         return False
     if Claim.objects.filter(activity=activity).exclude(status=Claim.Status.DRAFT).exists():
         return False
-    Claim.objects.filter(activity=activity, status=Claim.Status.DRAFT).delete()
+    discard_draft_claim(activity=activity)
     release_reservation(activity=activity, amount=activity.approved_amount, key=f"release:activity:{activity.pk}",
                         reason=_("The claim window closed without a claim"))
     activity.status = Status.LAPSED

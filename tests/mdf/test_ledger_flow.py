@@ -125,3 +125,22 @@ def test_a_second_submit_of_the_same_claim_changes_nothing(partner_a, admin_a, m
         assert (again.pk, created) == (claim.pk, False)
         assert claim_submit(claim=claim, actor=admin_a).status == Claim.Status.SUBMITTED
         assert Claim.objects.count() == 1
+
+
+def test_cancelling_an_activity_discards_its_draft_claim_and_the_stored_proof(
+        partner_a, admin_a, manager_a, django_capture_on_commit_callbacks):
+    from mdf.models import ProofFile
+    from mdf.services import claim_start, proof_add
+    from tests.mdf.helpers import PDF_BYTES, upload
+
+    fund_with(partner_a, Decimal("10000"))
+    activity = ended(approved_activity(partner_a, admin_a, manager_a))
+    with partner_scope(partner_a):
+        claim, _ = claim_start(activity=activity, actor=admin_a)
+        proof = proof_add(claim=claim, actor=admin_a, upload=upload("invoice.pdf", PDF_BYTES), kind="invoice")
+        storage, name = proof.file.storage, proof.file.name
+        assert storage.exists(name)
+        with django_capture_on_commit_callbacks(execute=True):
+            activity_cancel(activity=activity, actor=admin_a)
+        assert not ProofFile.objects.exists() and not Claim.objects.exists()
+    assert not storage.exists(name)

@@ -136,7 +136,26 @@ PORTAL_OBJECT_URLS = {
     "dealreg:deal_withdraw": (lambda p: _registration_helpers().submitted_of(p), "post"),
     "dealreg:deal_delete": (lambda p: _registration_helpers().draft_of(p), "post"),
     "dealreg:extension_request": (lambda p: _registration_helpers().approved_of(p), "get"),
+    # market development funds (tests/mdf/portal_helpers.py)
+    "mdf:fund_detail": (lambda p: _mdf_helpers().fund_of(p), "get"),
+    "mdf:activity_detail": (lambda p: _mdf_helpers().draft_of(p), "get"),
+    "mdf:activity_edit": (lambda p: _mdf_helpers().draft_of(p), "get"),
+    "mdf:activity_submit": (lambda p: _mdf_helpers().draft_of(p), "post"),
+    "mdf:activity_cancel": (lambda p: _mdf_helpers().draft_of(p), "post"),
+    "mdf:claim_start": (lambda p: _mdf_helpers().claimable_of(p), "post"),
+    "mdf:claim_update": (lambda p: _mdf_helpers().draft_claim_of(p), "post"),
+    "mdf:claim_submit": (lambda p: _mdf_helpers().draft_claim_of(p), "post"),
+    "mdf:proof_add": (lambda p: _mdf_helpers().draft_claim_of(p), "post"),
+    "mdf:claim_summary_pdf": (lambda p: _mdf_helpers().submitted_claim_of(p), "get"),
+    "mdf:proof_download": (lambda p: _mdf_helpers().proof_of(p), "get"),
+    "mdf:proof_remove": (lambda p: _mdf_helpers().proof_of(p), "post"),
 }
+
+
+def _mdf_helpers():
+    from tests.mdf import portal_helpers
+
+    return portal_helpers
 
 
 def _registration_helpers():
