@@ -15,4 +15,16 @@ BEAT_SCHEDULE = {
     "dealreg-protection-sweep": {"task": "dealreg.protection_sweep", "schedule": crontab(hour=5, minute=45)},
     # Approval SLA: escalate registrations waiting past DEALREG_SLA_BUSINESS_HOURS, once each.
     "dealreg-sla-escalate": {"task": "dealreg.sla_escalate", "schedule": crontab(minute=20)},
+    # MDF allocation: daily, not only on the 1st of a quarter. It is idempotent (one "allocation:tier" entry per
+    # fund), so a missed quarter start, a partner activated mid-quarter or a new funded tier is caught next morning.
+    # After the nightly tier recalculation, so a quarter's allocation follows the tier held on its first day.
+    "mdf-allocate-quarter": {"task": "mdf.allocate_quarter", "schedule": crontab(hour=3, minute=10)},
+    # MDF accrual on won deals since the previous quarter's start; once per deal (ledger key), so hourly is safe.
+    "mdf-accrue": {"task": "mdf.accrue", "schedule": crontab(minute=35)},
+    # MDF expiry: post the unused balance of funds past their grace period and close them (idempotent).
+    "mdf-expire-funds": {"task": "mdf.expire_funds", "schedule": crontab(hour=1, minute=40)},
+    # MDF lapse: release the reservation of pre-approved activities whose claim window closed unclaimed.
+    "mdf-lapse-activities": {"task": "mdf.lapse_activities", "schedule": crontab(hour=1, minute=50)},
+    # MDF nudges: claim window closing (14/3 days), unspent funds expiring, information not answered; each once.
+    "mdf-nudges": {"task": "mdf.nudges", "schedule": crontab(hour=6, minute=0)},
 }
