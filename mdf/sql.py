@@ -4,62 +4,18 @@ An UPDATE or DELETE of a fund entry fails in the database itself (triggers per v
 correction is always a new entry. TRUNCATE is left alone: the PostgreSQL test runner flushes with it.
 """
 
-from partners.sql import execute_script
+from prm.common.sql import append_only_sql, execute_script, install, remove
 
 LEDGER_TABLE = "mdf_fundentry"
-
-POSTGRESQL_FORWARD = f"""
-CREATE OR REPLACE FUNCTION mdf_fundentry_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'mdf_fundentry is append-only: % refused', TG_OP
-        USING ERRCODE = 'integrity_constraint_violation';
-END;
-$$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS mdf_fundentry_no_update_delete ON {LEDGER_TABLE};
-CREATE TRIGGER mdf_fundentry_no_update_delete
-    BEFORE UPDATE OR DELETE ON {LEDGER_TABLE}
-    FOR EACH ROW EXECUTE FUNCTION mdf_fundentry_append_only();
-"""
-
-POSTGRESQL_REVERSE = f"""
-DROP TRIGGER IF EXISTS mdf_fundentry_no_update_delete ON {LEDGER_TABLE};
-DROP FUNCTION IF EXISTS mdf_fundentry_append_only();
-"""
-
-SQLITE_FORWARD = f"""
-CREATE TRIGGER IF NOT EXISTS mdf_fundentry_no_update
-BEFORE UPDATE ON {LEDGER_TABLE}
-BEGIN
-    SELECT RAISE(ABORT, 'mdf_fundentry is append-only: UPDATE refused');
-END;
-CREATE TRIGGER IF NOT EXISTS mdf_fundentry_no_delete
-BEFORE DELETE ON {LEDGER_TABLE}
-BEGIN
-    SELECT RAISE(ABORT, 'mdf_fundentry is append-only: DELETE refused');
-END;
-"""
-
-SQLITE_REVERSE = """
-DROP TRIGGER IF EXISTS mdf_fundentry_no_update;
-DROP TRIGGER IF EXISTS mdf_fundentry_no_delete;
-"""
-
-APPEND_ONLY_SQL = {
-    "postgresql": (POSTGRESQL_FORWARD, POSTGRESQL_REVERSE),
-    "sqlite": (SQLITE_FORWARD, SQLITE_REVERSE),
-}
+APPEND_ONLY_SQL = append_only_sql(LEDGER_TABLE)
 
 
 def install_ledger_triggers(apps, schema_editor) -> None:
-    forward, _reverse = APPEND_ONLY_SQL.get(schema_editor.connection.vendor, ("", ""))
-    if forward:
-        execute_script(schema_editor.connection, forward)
+    install(schema_editor, APPEND_ONLY_SQL)
 
 
 def remove_ledger_triggers(apps, schema_editor) -> None:
-    _forward, reverse = APPEND_ONLY_SQL.get(schema_editor.connection.vendor, ("", ""))
-    if reverse:
-        execute_script(schema_editor.connection, reverse)
+    remove(schema_editor, APPEND_ONLY_SQL)
 
 
 def ledger_purge_for_demo(*, partner_ids: list[int]) -> None:

@@ -1,98 +1,30 @@
 """SQL the partners app needs in a migration that Django cannot express: append-only agreement acceptances.
 
-The constants are wired into a migration with ``migrations.RunSQL`` per vendor (forward, reverse).
+The scripts come from prm.common.sql.append_only_sql and run from a migration (RunPython, per vendor).
 An UPDATE or DELETE of an acceptance fails in the database itself, whatever code (or person with a
 SQL prompt using the application's role) tries it. TRUNCATE is left alone on purpose: the test
 runner on PostgreSQL flushes tables with it.
 """
 
+from prm.common.sql import append_only_sql, execute_script, install, remove, triggers_installed
+
 ACCEPTANCE_TABLE = "partners_agreementacceptance"
+APPEND_ONLY_SQL = append_only_sql(ACCEPTANCE_TABLE)
 
-# --- PostgreSQL -----------------------------------------------------------------------------------
-
-POSTGRESQL_ACCEPTANCE_APPEND_ONLY = f"""
-CREATE OR REPLACE FUNCTION partners_agreementacceptance_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'partners_agreementacceptance is append-only: % refused', TG_OP
-        USING ERRCODE = 'integrity_constraint_violation';
-END;
-$$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS partners_agreementacceptance_no_update_delete ON {ACCEPTANCE_TABLE};
-CREATE TRIGGER partners_agreementacceptance_no_update_delete
-    BEFORE UPDATE OR DELETE ON {ACCEPTANCE_TABLE}
-    FOR EACH ROW EXECUTE FUNCTION partners_agreementacceptance_append_only();
-"""
-
-POSTGRESQL_ACCEPTANCE_APPEND_ONLY_REVERSE = f"""
-DROP TRIGGER IF EXISTS partners_agreementacceptance_no_update_delete ON {ACCEPTANCE_TABLE};
-DROP FUNCTION IF EXISTS partners_agreementacceptance_append_only();
-"""
-
-# --- SQLite ---------------------------------------------------------------------------------------
-
-SQLITE_ACCEPTANCE_APPEND_ONLY = f"""
-CREATE TRIGGER IF NOT EXISTS partners_agreementacceptance_no_update
-BEFORE UPDATE ON {ACCEPTANCE_TABLE}
-BEGIN
-    SELECT RAISE(ABORT, 'partners_agreementacceptance is append-only: UPDATE refused');
-END;
-CREATE TRIGGER IF NOT EXISTS partners_agreementacceptance_no_delete
-BEFORE DELETE ON {ACCEPTANCE_TABLE}
-BEGIN
-    SELECT RAISE(ABORT, 'partners_agreementacceptance is append-only: DELETE refused');
-END;
-"""
-
-SQLITE_ACCEPTANCE_APPEND_ONLY_REVERSE = """
-DROP TRIGGER IF EXISTS partners_agreementacceptance_no_update;
-DROP TRIGGER IF EXISTS partners_agreementacceptance_no_delete;
-"""
-
-APPEND_ONLY_SQL = {
-    "postgresql": (POSTGRESQL_ACCEPTANCE_APPEND_ONLY, POSTGRESQL_ACCEPTANCE_APPEND_ONLY_REVERSE),
-    "sqlite": (SQLITE_ACCEPTANCE_APPEND_ONLY, SQLITE_ACCEPTANCE_APPEND_ONLY_REVERSE),
-}
-
-
-def _statements(sql: str) -> list[str]:
-    """Split on the statement ends we write (a trigger body's inner ';' is followed by END)."""
-    if "$$" in sql:
-        return [sql]  # PostgreSQL takes the whole script in one execute
-    statements, current = [], []
-    for line in sql.strip().splitlines():
-        current.append(line)
-        if line.strip() == "END;" or (line.strip().endswith(";") and not any("BEGIN" in part for part in current)):
-            statements.append("\n".join(current))
-            current = []
-    return [s for s in statements if s.strip()]
-
-
-def execute_script(connection, sql: str) -> None:
-    with connection.cursor() as cursor:
-        for statement in _statements(sql):
-            cursor.execute(statement)
+__all__ = ["APPEND_ONLY_SQL", "execute_script", "install_acceptance_triggers", "remove_acceptance_triggers"]
 
 
 def install_acceptance_triggers(apps, schema_editor) -> None:
     """For the migration: ``migrations.RunPython(install_acceptance_triggers, remove_acceptance_triggers)``."""
-    forward, _reverse = APPEND_ONLY_SQL.get(schema_editor.connection.vendor, ("", ""))
-    if forward:
-        execute_script(schema_editor.connection, forward)
+    install(schema_editor, APPEND_ONLY_SQL)
 
 
 def remove_acceptance_triggers(apps, schema_editor) -> None:
-    _forward, reverse = APPEND_ONLY_SQL.get(schema_editor.connection.vendor, ("", ""))
-    if reverse:
-        execute_script(schema_editor.connection, reverse)
+    remove(schema_editor, APPEND_ONLY_SQL)
 
 
 def acceptance_triggers_installed(connection) -> bool:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'partners_agreementacceptance_no_update_delete'")
-        else:
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'partners_agreementacceptance_no_delete'")
-        return cursor.fetchone() is not None
+    return triggers_installed(connection, ACCEPTANCE_TABLE)
 
 
 def agreement_acceptances_purge_for_demo(*, partner_ids: list[int]) -> int:
