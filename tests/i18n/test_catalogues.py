@@ -50,4 +50,5 @@ def test_compiled_catalogue_matches_the_source(language):
         compiled = gettext.GNUTranslations(handle)
     for message in catalogue(language):
         if message.id and isinstance(message.id, str):
-            assert compiled.gettext(message.id) == message.string, f"{language}: stale .mo for {message.id!r}"
+            found = compiled.pgettext(message.context, message.id) if message.context else compiled.gettext(message.id)
+            assert found == message.string, f"{language}: stale .mo for {message.id!r}"
