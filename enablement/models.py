@@ -1,1 +1,0 @@
-"""Enablement models arrive with their issue."""
