@@ -1,7 +1,7 @@
 """Enablement: the catalogue (courses, lessons, paths, quizzes, certifications), people's progress and
 awards, the asset library with downloads and co-branding, and external completion imports."""
 
-from .assets import Asset, AssetDownload, CoBrandingProfile
+from .assets import Asset, AssetDownload, CoBrandedPdf, CoBrandingProfile
 from .catalogue import (
     Certification,
     Choice,
@@ -23,6 +23,7 @@ __all__ = [
     "Certification",
     "CertificationAward",
     "Choice",
+    "CoBrandedPdf",
     "CoBrandingProfile",
     "CompletionImport",
     "Course",

@@ -34,6 +34,7 @@ class Asset(Targeted):
                                       help_text=_("The text of the co-branded one-pager (in the asset's language)."))
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("asset")
@@ -78,3 +79,20 @@ class CoBrandingProfile(PartnerOwned):
         verbose_name = _("co-branding profile")
         verbose_name_plural = _("co-branding profiles")
         constraints = [models.UniqueConstraint(fields=["partner"], name="cobranding_one_per_partner")]
+
+
+class CoBrandedPdf(PartnerOwned):
+    """A co-brandable asset's one-pager stamped with this partner's details, rendered by a worker and kept
+    until the asset or the partner's co-branding profile changes (``rendered_for`` says which versions)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+", verbose_name=_("asset"))
+    file = models.FileField(_("file"), upload_to="enablement/cobranded/", max_length=255)
+    rendered_for = models.CharField(max_length=80, editable=False)
+    rendered_at = models.DateTimeField(_("rendered"), auto_now=True)
+
+    objects = PartnerScopedManager()
+
+    class Meta:
+        verbose_name = _("co-branded one-pager")
+        verbose_name_plural = _("co-branded one-pagers")
+        constraints = [models.UniqueConstraint(fields=["partner", "asset"], name="cobranded_pdf_unique")]
