@@ -7,4 +7,6 @@ class MdfConfig(AppConfig):
     verbose_name = _("Market development funds")
 
     def ready(self) -> None:
-        from . import notification_kinds  # noqa: F401  (registers the e-mail kinds)
+        from . import dataset, notification_kinds  # noqa: F401  (registers the e-mail kinds)
+
+        dataset.register()  # the MDF step of generate_dataset

@@ -125,7 +125,7 @@ def ledger_post_many(*, postings: list[Posting], book) -> list[FundEntry]:
     fund_ids = {p.fund.pk for p in postings}
     taken = set(FundEntry.objects.filter(fund_id__in=fund_ids, key__in={p.key for p in postings})
                 .values_list("fund_id", "key"))
-    entries, touched = [], {}
+    entries, touched, changed = [], {}, set()
     for posting in postings:
         fund, amount = posting.fund, money(posting.amount)
         if amount <= 0 or (fund.pk, posting.key) in taken:
@@ -153,7 +153,9 @@ def ledger_post_many(*, postings: list[Posting], book) -> list[FundEntry]:
         for field, sign in EFFECTS[posting.kind]:
             setattr(fund, field, getattr(fund, field) + sign * amount)
         touched[fund.pk] = fund
+        changed.update(field for field, _sign in EFFECTS[posting.kind])
     if entries:
         FundEntry.objects.bulk_create(entries)
-        Fund.objects.bulk_update(list(touched.values()), list(TOTALS))
+        # Only the totals these kinds move: bulk_update builds one CASE per field and row.
+        Fund.objects.bulk_update(list(touched.values()), [field for field in TOTALS if field in changed])
     return entries

@@ -282,6 +282,10 @@ def purge_partners(partners: models.QuerySet) -> int:
     with transaction.atomic(), unscoped():
         # Agreement acceptances are append-only in the database; the demo reset is their one sanctioned purge.
         agreement_acceptances_purge_for_demo(partner_ids=list(partner_ids.values_list("pk", flat=True)))
+        if apps.is_installed("mdf"):  # so is the MDF fund ledger (and its rows point at activities and claims)
+            from mdf.sql import ledger_purge_for_demo
+
+            ledger_purge_for_demo(partner_ids=list(partner_ids.values_list("pk", flat=True)))
         for _attempt in range(len(blockers) + 1):
             blocked = False
             for model, field_name in blockers:
