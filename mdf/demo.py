@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from mdf.demo_files import proof_for
@@ -171,17 +171,11 @@ def seed_demo(ctx) -> None:
 
 
 def _expire(ctx, ids, *, today) -> None:
-    """Close the funds past their grace period, as the nightly job does (each in a savepoint: SQLite compares
-    the balance constraint in floating point and may refuse a large fund's exact-to-the-cent expiry)."""
-    due = (Fund.objects.filter(partner_id__in=ids, status=Fund.Status.OPEN, expires_on__lt=today)
-           .select_related("partner").order_by("pk"))
-    for fund in list(due):
-        try:
-            with transaction.atomic():
-                funds_expire_chunk(fund_ids=[fund.pk], today=today)
-        except IntegrityError as error:
-            ctx.stdout.write(f"mdf: the database refused to expire the {fund.label} fund of {fund.partner.name}; "
-                             f"it stays open ({error})")
+    """Close the funds past their grace period, as the nightly job does."""
+    due = list(Fund.objects.filter(partner_id__in=ids, status=Fund.Status.OPEN, expires_on__lt=today)
+               .order_by("pk").values_list("pk", flat=True))
+    if due:
+        funds_expire_chunk(fund_ids=due, today=today)
 
 
 def _counts(ids) -> dict[str, int]:

@@ -6,9 +6,11 @@ balance negative. The entries are append-only (database triggers, mdf/sql.py) an
 ``fund_ledger_totals`` (selectors) re-derives the totals from them.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -16,6 +18,7 @@ from prm.tenancy.models import PartnerOwned
 from prm.tenancy.scoping import PartnerScopedManager
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+HALF_CENT = Value(Decimal("0.005"))
 
 
 class FundQuerySet(models.QuerySet):
@@ -65,11 +68,14 @@ class Fund(PartnerOwned):
                 condition=Q(allocated__gte=0) & Q(reserved__gte=0) & Q(spent__gte=0) & Q(paid__gte=0) & Q(expired__gte=0),
                 name="mdf_fund_totals_not_negative",
             ),
-            # The rule of the whole app: the available balance never goes below zero.
+            # The rule of the whole app: the available balance never goes below zero. Amounts are whole minor
+            # units, so "> -half a cent" is exactly ">= 0" on PostgreSQL's numeric; SQLite evaluates the sum
+            # in floating point (2372591.8200000003), and the half cent keeps it from refusing exact zeros.
             models.CheckConstraint(
-                condition=Q(allocated__gte=F("reserved") + F("spent") + F("expired")), name="mdf_fund_available_not_negative",
+                condition=Q(allocated__gt=F("reserved") + F("spent") + F("expired") - HALF_CENT),
+                name="mdf_fund_available_not_negative",
             ),
-            models.CheckConstraint(condition=Q(paid__lte=F("spent")), name="mdf_fund_paid_within_spent"),
+            models.CheckConstraint(condition=Q(paid__lt=F("spent") + HALF_CENT), name="mdf_fund_paid_within_spent"),
         ]
         indexes = [models.Index(fields=["status", "expires_on"])]
 

@@ -17,7 +17,7 @@ from mdf.models import Activity, ActivityEvent, ActivityType, Fund, FundEntry, M
 from partners.models import PartnerOrganization
 from partners.tiers.benefits import benefits_for
 from prm.common.audit import audit
-from prm.common.money import format_money
+from prm.common.money import format_money, minor_unit
 
 from .errors import InsufficientFunds, MdfError
 from .funds import fund_requestable
@@ -58,8 +58,9 @@ def record_event(*, activity: Activity, kind: str, actor=None, amount=None, mess
 
 
 def _derive(activity: Activity) -> None:
-    activity.planned_cost = money(activity.planned_cost)
-    activity.requested_amount = money(activity.planned_cost * activity.cost_share_percent / Decimal(100))
+    activity.planned_cost = money(activity.planned_cost, activity.currency)
+    activity.requested_amount = money(activity.planned_cost * activity.cost_share_percent / Decimal(100),
+                                      activity.currency)
 
 
 def _validate(activity: Activity) -> None:
@@ -204,11 +205,11 @@ def activity_approve(*, activity: Activity, actor, amount=None, reason: str = ""
     activity = _lock(activity)
     if activity.status != Status.SUBMITTED:
         raise MdfError(_("Only submitted requests can be pre-approved."), code="state")
-    approved = activity.requested_amount if amount in (None, "") else money(amount)
+    approved = activity.requested_amount if amount in (None, "") else money(amount, activity.currency)
     reason = (reason or "").strip()
     if approved <= 0 or approved > activity.requested_amount:
         raise MdfError({"amount": [_("Approve between %(min)s and the requested %(max)s.") % {
-            "min": format_money(Decimal("0.01"), activity.currency),
+            "min": format_money(minor_unit(activity.currency), activity.currency),
             "max": format_money(activity.requested_amount, activity.currency)}]}, code="amount_invalid")
     partial = approved < activity.requested_amount
     if partial and not reason:

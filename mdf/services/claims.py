@@ -28,7 +28,7 @@ from mdf.models import (
 )
 from prm.common.audit import audit
 from prm.common.fx import to_base
-from prm.common.money import format_money
+from prm.common.money import format_money, minor_unit
 from prm.common.uploads import CSV, JPEG, PDF, PNG, XLSX, check_upload
 
 from .activities import record_event, release_reservation
@@ -105,7 +105,7 @@ def claim_update(*, claim: Claim, actor, values: dict) -> Claim:
         if name in values:
             value = values[name]
             if name in ("actual_cost", "claimed_amount") and value not in (None, ""):
-                value = money(value)
+                value = money(value, claim.currency)
             setattr(claim, name, value if value != "" or name in ("invoice_number", "notes") else None)
     claim.invoice_number = (claim.invoice_number or "").strip()
     claim.invoice_number_normalized = normalize_invoice_number(claim.invoice_number)
@@ -234,11 +234,11 @@ def claim_approve(*, claim: Claim, actor, amount=None, reason: str = "", now: da
     claim = _lock(claim)
     if claim.status != Status.SUBMITTED:
         raise MdfError(_("Only submitted claims can be approved."), code="state")
-    approved = claim.claimed_amount if amount in (None, "") else money(amount)
+    approved = claim.claimed_amount if amount in (None, "") else money(amount, claim.currency)
     reason = (reason or "").strip()
     if approved <= 0 or approved > claim.claimed_amount:
         raise MdfError({"amount": [_("Approve between %(min)s and the claimed %(max)s.") % {
-            "min": format_money(Decimal("0.01"), claim.currency),
+            "min": format_money(minor_unit(claim.currency), claim.currency),
             "max": format_money(claim.claimed_amount, claim.currency)}]}, code="amount_invalid")
     partial = approved < claim.claimed_amount
     if partial and not reason:

@@ -2,7 +2,7 @@
 revenue and expiry of what was not used. Batch jobs are set-based per chunk of partners."""
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -69,7 +69,7 @@ def fund_adjust(*, fund: Fund, amount, actor, reason: str, deduct: bool = False)
     fund = fund_lock(fund_id=fund.pk)
     if fund.status != Fund.Status.OPEN:
         raise MdfError(_("This fund has expired; adjust the current period's fund instead."), code="fund_expired")
-    amount = money(amount)
+    amount = money(amount, fund.currency)
     kind = Kind.DEDUCTION if deduct else Kind.ALLOCATION
     now = timezone.now()
     posted = ledger_post(fund=fund, kind=kind, amount=amount, key=f"manual:{kind}:{now.timestamp():.6f}:{actor.pk}",
@@ -107,24 +107,26 @@ def funds_allocate_chunk(*, partner_ids: list[int], day: date) -> int:
     postings = []
     for pid, fund in funds.items():
         base_amount = money(benefits[pid].mdf_allocation_per_quarter)
-        amount, _rate = book_convert_from_base(book, amount=base_amount, currency=fund.currency, on=start)
+        amount, rate = book_convert_from_base(book, amount=base_amount, currency=fund.currency, on=start)
         if amount is None:
             continue
         tier = benefits[pid].tier_code or "default"
         postings.append(Posting(fund=fund, kind=Kind.ALLOCATION, amount=amount, key="allocation:tier", occurred_on=start,
                                 reason=_("Quarterly allocation of the %(tier)s tier") % {"tier": tier},
-                                base_amount=base_amount))
+                                base_amount=base_amount, fx_rate=rate))
     return len(ledger_post_many(postings=postings, book=book))
 
 
 def book_convert_from_base(book: RateBook, *, amount: Decimal, currency: str, on: date):
-    """``amount`` in the base currency turned into ``currency``; (None, None) when no rate is known."""
-    from prm.common.fx import FxRateMissingError
+    """``amount`` in the base currency turned into ``currency`` (rounded to its minor unit), and the rate from
+    ``currency`` to the base that the ledger records; (None, None) when no rate is known."""
+    from prm.common.fx import RATE_PLACES, FxRateMissingError
 
     try:
-        return book.convert(amount=amount, from_currency=settings.BASE_CURRENCY, to_currency=currency, on=on)
+        converted, rate = book.convert(amount=amount, from_currency=settings.BASE_CURRENCY, to_currency=currency, on=on)
     except FxRateMissingError:
         return None, None
+    return money(converted, currency), (Decimal(1) / rate).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
 @transaction.atomic
@@ -155,14 +157,14 @@ def funds_accrue_chunk(*, partner_ids: list[int], since: date, today: date) -> i
             if fund is None or fund.status != Fund.Status.OPEN:
                 continue
             base_amount = money(deal.won_amount_base * accruing[deal.partner_id] / Decimal(100))
-            amount, _rate = book_convert_from_base(book, amount=base_amount, currency=fund.currency, on=deal.closed_at)
+            amount, rate = book_convert_from_base(book, amount=base_amount, currency=fund.currency, on=deal.closed_at)
             if not amount:
                 continue
             postings.append(Posting(
                 fund=fund, kind=Kind.ACCRUAL, amount=amount, key=f"accrual:deal:{deal.pk}", occurred_on=deal.closed_at,
                 reason=_("%(percent)s%% of won deal %(reference)s") % {"percent": accruing[deal.partner_id],
                                                                       "reference": deal.reference},
-                deal_id=deal.pk, base_amount=base_amount,
+                deal_id=deal.pk, base_amount=base_amount, fx_rate=rate,
             ))
         written += len(ledger_post_many(postings=postings, book=book))
     return written

@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 
 from mdf.models import Fund, FundEntry
 from prm.common.fx import FxRateMissingError, to_base
-from prm.common.money import format_money
+from prm.common.money import format_money, round_money
 
 from .errors import InsufficientFunds, MdfError
 
 logger = logging.getLogger(__name__)
-CENT = Decimal("0.01")
+RATE_PLACES = Decimal("0.00000001")
 Kind = FundEntry.Kind
 
 # How each kind moves the totals: (field, sign) pairs.
@@ -43,8 +43,9 @@ EFFECTS: dict[str, tuple[tuple[str, int], ...]] = {
 TOTALS = ("allocated", "reserved", "spent", "paid", "expired")
 
 
-def money(value) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+def money(value, currency: str | None = None) -> Decimal:
+    """An amount rounded to the currency's minor unit (1 JPY, 0.01 EUR); cents without a currency."""
+    return round_money(value, currency)
 
 
 def fund_lock(*, fund_id: int) -> Fund:
@@ -77,7 +78,7 @@ def _check(fund: Fund, kind: str, amount: Decimal) -> None:
 def ledger_post(*, fund: Fund, kind: str, amount, key: str, occurred_on: date, actor=None, reason: str = "",
                 activity=None, claim=None, deal=None) -> Posted:
     """Write one entry on a fund locked by ``fund_lock`` and move its totals. Idempotent per (fund, key)."""
-    amount = money(amount)
+    amount = money(amount, fund.currency)
     if amount <= 0:
         raise MdfError(_("The amount must be more than zero."), code="amount_invalid")
     existing = FundEntry.objects.filter(fund=fund, key=key).first()
@@ -111,6 +112,7 @@ class Posting:
     reason: str = ""
     deal_id: int | None = None
     base_amount: Decimal | None = None  # when the amount came from the base currency, keep it exact
+    fx_rate: Decimal | None = None      # ... with the rate that converted it (fund currency -> base)
 
 
 def ledger_post_many(*, postings: list[Posting], book) -> list[FundEntry]:
@@ -127,7 +129,8 @@ def ledger_post_many(*, postings: list[Posting], book) -> list[FundEntry]:
                 .values_list("fund_id", "key"))
     entries, touched, changed = [], {}, set()
     for posting in postings:
-        fund, amount = posting.fund, money(posting.amount)
+        fund = posting.fund
+        amount = money(posting.amount, fund.currency)
         if amount <= 0 or (fund.pk, posting.key) in taken:
             continue
         try:
@@ -136,7 +139,7 @@ def ledger_post_many(*, postings: list[Posting], book) -> list[FundEntry]:
             continue
         if posting.base_amount is not None:
             base_amount = money(posting.base_amount)
-            rate = (base_amount / amount).quantize(Decimal("0.00000001"), rounding=ROUND_HALF_UP)
+            rate = posting.fx_rate or (base_amount / amount).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
         else:
             try:
                 base_amount, rate = book.convert(amount=amount, from_currency=fund.currency,

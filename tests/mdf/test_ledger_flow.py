@@ -19,7 +19,14 @@ from mdf.services import (
     payment_record,
 )
 from prm.tenancy.scoping import partner_scope
-from tests.mdf.helpers import approved_activity, ended, fund_with, submitted_activity, submitted_claim
+from tests.mdf.helpers import (
+    activity_values,
+    approved_activity,
+    ended,
+    fund_with,
+    submitted_activity,
+    submitted_claim,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +151,35 @@ def test_cancelling_an_activity_discards_its_draft_claim_and_the_stored_proof(
             activity_cancel(activity=activity, actor=admin_a)
         assert not ProofFile.objects.exists() and not Claim.objects.exists()
     assert not storage.exists(name)
+
+
+def test_a_fund_can_be_spent_to_exactly_zero_with_cents(partner_a, admin_a):
+    """SQLite sums decimals in floating point (495000 + 1877591.82 = 2372591.8200000003): an exact zero
+    balance must still pass the database's non-negative check."""
+    from mdf.services.ledger import fund_lock, ledger_post
+
+    fund = fund_with(partner_a, Decimal("2372591.82"))
+    with partner_scope(partner_a), transaction.atomic():
+        locked = fund_lock(fund_id=fund.pk)
+        ledger_post(fund=locked, kind=FundEntry.Kind.RESERVATION, amount=Decimal("495000"), key="r",
+                    occurred_on=timezone.localdate())
+        ledger_post(fund=locked, kind=FundEntry.Kind.EXPIRY, amount=Decimal("1877591.82"), key="e",
+                    occurred_on=timezone.localdate())
+    fund.refresh_from_db()
+    assert fund.available == Decimal("0.00")
+
+
+def test_amounts_are_rounded_to_the_currency_minor_unit(partner_b, admin_b):
+    """A yen fund has no cents: a vendor share of 33.3 % of 1,000 JPY is 333 JPY, not 333.33."""
+    from mdf.services import activity_create
+
+    fund_with(partner_b, Decimal("100000.40"))
+    with partner_scope(partner_b):
+        activity, _ = activity_create(partner=partner_b, actor=admin_b,
+                                      values=activity_values(planned_cost=Decimal("1000.40")))
+        Activity.objects.filter(pk=activity.pk).update(cost_share_percent=Decimal("33.30"))
+        from mdf.services import activity_update
+
+        activity = activity_update(activity=Activity.objects.get(pk=activity.pk), actor=admin_b, values={})
+        assert activity.planned_cost == Decimal("1000") and activity.requested_amount == Decimal("333")
+        assert Fund.objects.get(partner=partner_b).allocated == Decimal("100000")

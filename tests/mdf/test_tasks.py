@@ -73,7 +73,8 @@ def test_allocation_converts_the_tiers_base_amount_into_each_partners_currency_o
     with partner_scope(partner_b):
         entry = FundEntry.objects.select_related("fund").get(kind=FundEntry.Kind.ALLOCATION)
     rate_to_jpy = (Decimal(1) / Decimal("0.0062")).quantize(Decimal("0.00000001"), rounding=ROUND_HALF_UP)
-    expected_yen = (Decimal("10000") * rate_to_jpy).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    # Yen have no minor unit: the allocation is whole yen.
+    expected_yen = (Decimal("10000") * rate_to_jpy).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
     assert (entry.currency, entry.amount, entry.base_amount, entry.base_currency) == (
         "JPY", expected_yen, Decimal("10000.00"), "EUR")
     assert entry.fx_rate == Decimal("0.00620000")
