@@ -1,6 +1,7 @@
 """A deal registration may name the MDF activity that sourced it (ROPI): only the partner's own
 pre-approved activities, in the portal and the API; the activity's ROPI then counts the deal."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -78,3 +79,35 @@ def test_ropi_counts_pipeline_and_won_revenue_of_sourced_deals(partner_a, admin_
     assert ropi.pipeline == Decimal("50000.00")
     assert (ropi.deals, ropi.won_deals) == (2, 1)
     assert ropi.ratio == Decimal("24.00")
+
+
+def test_ropi_by_partner_and_quarter_for_analytics(partner_a, partner_b, admin_a, admin_b, manager_a):
+    from mdf.periods import quarter_of
+    from mdf.selectors import ropi_by_partner_quarter
+    from prm.tenancy.scoping import partners_scope
+
+    fund_with(partner_a, Decimal("10000"))
+    fund_with(partner_b, Decimal("1000000"))
+    first = ended(approved_activity(partner_a, admin_a, manager_a))
+    second = ended(approved_activity(partner_a, admin_a, manager_a, title="Second"))
+    other = ended(approved_activity(partner_b, admin_b, manager_a))
+    for activity, actor, claimed in ((first, admin_a, "1000.00"), (second, admin_a, "500.00"),
+                                     (other, admin_b, "1000")):
+        claim = submitted_claim(activity, actor, claimed=Decimal(claimed), invoice=f"INV-{activity.pk}")
+        with partner_scope(activity.partner_id):
+            claim_approve(claim=claim, actor=manager_a)
+    with partner_scope(partner_a):
+        won = deals.draft(partner_a, actor=admin_a, value=Decimal("9000"))
+        Deal.objects.filter(pk=won.pk).update(mdf_activity=first, status=Deal.Status.APPROVED)
+        deal_close_won(deal=Deal.objects.get(pk=won.pk), amount=Decimal("9000"), currency="EUR",
+                       closed_on=timezone.localdate(), actor=manager_a)
+    today = timezone.localdate()
+    with partners_scope([partner_a.pk, partner_b.pk]):
+        rows = ropi_by_partner_quarter(partner_ids=[partner_a.pk, partner_b.pk], start=today - timedelta(days=100), end=today)
+    by_partner = {row.partner_id: row for row in rows}
+    assert by_partner[partner_a.pk].quarter == quarter_of(first.ends_on)[2]
+    assert by_partner[partner_a.pk].region_id == partner_a.region_id
+    assert by_partner[partner_a.pk].ropi.spend == Decimal("1500.00")
+    assert by_partner[partner_a.pk].ropi.won == Decimal("9000.00")
+    assert by_partner[partner_a.pk].ropi.ratio == Decimal("6.00")
+    assert by_partner[partner_b.pk].ropi.won == 0 and by_partner[partner_b.pk].ropi.spend > 0
