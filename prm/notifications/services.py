@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from itertools import batched
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -205,7 +206,7 @@ def notify_bulk(*, kind: str, notices: Iterable[Notice]) -> int:
     number of queries per BULK_CHUNK notices. Returns how many new rows were written."""
     kind_obj = get_kind(kind)
     written = 0
-    for chunk in _chunks(list(notices), BULK_CHUNK):
+    for chunk in batched(notices, BULK_CHUNK):
         bare = {n.to_email.strip().lower() for n in chunk if n.recipient is None and n.to_email}
         accounts = {u.email: u for u in get_user_model().objects.filter(email__in=bare)} if bare else {}
         rows: dict[str, Notification] = {}
@@ -236,11 +237,6 @@ def notify_bulk(*, kind: str, notices: Iterable[Notice]) -> int:
             ).values_list("pk", flat=True):
                 transaction.on_commit(partial(dispatch, pk), robust=True)
     return written
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def _non_essential_kind(code: str) -> NotificationKind:
