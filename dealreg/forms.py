@@ -9,9 +9,8 @@ from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from partners.countries import country_choices
-
 from mdf.models import Activity
+from partners.countries import country_choices
 
 from .models import Deal, Product, RejectionReason
 from .services.registration import MDF_SOURCE_STATUSES

@@ -7,6 +7,8 @@ class EnablementConfig(AppConfig):
     verbose_name = _("Enablement")
 
     def ready(self) -> None:
-        from . import metrics
+        from . import dataset, metrics, notification_kinds, onboarding  # noqa: F401 - notification kinds register on import
 
         metrics.register()  # active certifications feed the tier engine
+        onboarding.register()  # the real "first course" step replaces the partners placeholder
+        dataset.register()  # the enablement step of generate_dataset

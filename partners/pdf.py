@@ -1,6 +1,6 @@
 """PDF rendering with WeasyPrint: the accepted agreement, stamped with its acceptance record.
 
-No network: the HTML is self-contained and the URL fetcher refuses every external resource.
+No network: the HTML is self-contained and the URL fetcher refuses every resource but inline data: URIs.
 Fonts come from the system (fontconfig); the stack names Noto Sans CJK JP so Japanese renders.
 """
 
@@ -10,14 +10,19 @@ from django.utils import timezone, translation
 from partners.agreement_text import render_agreement_body
 
 
-def _no_fetch(url: str, *args, **kwargs):
-    raise ValueError(f"External resources are not allowed in PDFs: {url}")
+def _local_only_fetcher():
+    """Only ``data:`` URIs (decoded in-process: an inlined logo); any other resource stops the rendering.
+    (A plain function as fetcher crashed WeasyPrint 70 on the first resource, even a data: URI.)"""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
 
 
 def render_html_to_pdf(html: str, *, uncompressed: bool = False) -> bytes:
     import weasyprint  # imported here: a heavy import only workers need
 
-    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf(uncompressed_pdf=uncompressed)
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_local_only_fetcher()).write_pdf(
+        uncompressed_pdf=uncompressed)
 
 
 def render_agreement_pdf(*, acceptance, partner, uncompressed: bool = False) -> bytes:

@@ -6,6 +6,9 @@ from django.utils.translation import gettext as _
 from rest_framework.routers import SimpleRouter
 
 from dealreg import api as dealreg_api
+from enablement import api as enablement_api
+from enablement import api_imports as enablement_imports_api
+from enablement import api_staff as enablement_staff_api
 from mdf import api as mdf_api
 from mdf import api_staff as mdf_staff_api
 from partners import api as partners_api
@@ -26,6 +29,15 @@ router.register("mdf/funds", mdf_api.FundViewSet, basename="mdf-fund")
 router.register("mdf/activities", mdf_api.ActivityViewSet, basename="mdf-activity")
 router.register("staff/mdf/activities", mdf_staff_api.StaffActivityViewSet, basename="staff-mdf-activity")
 router.register("staff/mdf/claims", mdf_staff_api.StaffClaimViewSet, basename="staff-mdf-claim")
+router.register("enablement/courses", enablement_api.CourseViewSet, basename="enablement-course")
+router.register("enablement/enrollments", enablement_api.EnrollmentViewSet, basename="enablement-enrollment")
+router.register("enablement/certifications", enablement_api.CertificationViewSet, basename="enablement-certification")
+router.register("enablement/path-assignments", enablement_api.PathAssignmentViewSet,
+                basename="enablement-path-assignment")
+router.register("staff/enablement/certifications", enablement_staff_api.StaffCertificationViewSet,
+                basename="staff-enablement-certification")
+router.register("staff/enablement/enrollments", enablement_staff_api.StaffEnrollmentViewSet,
+                basename="staff-enablement-enrollment")
 
 
 def not_found(request, *args, **kwargs):
@@ -41,6 +53,8 @@ urlpatterns = [
     path("tier/", partners_tiers_api.TierView.as_view(), name="tier"),
     path("tier/history/", partners_tiers_api.TierHistoryView.as_view(), name="tier-history"),
     path("mdf/balances/", mdf_api.BalancesView.as_view(), name="mdf-balances"),
+    path("staff/enablement/completions/", enablement_imports_api.CompletionImportView.as_view(),
+         name="staff-enablement-completions"),
     *router.urls,
     re_path(r"^", not_found),
 ]

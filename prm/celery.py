@@ -15,6 +15,10 @@ app.autodiscover_tasks(["partners.tiers"])
 app.autodiscover_tasks(["dealreg"], related_name="tasks_imports")
 # MDF renders claim summary PDFs in mdf/tasks_pdf.py.
 app.autodiscover_tasks(["mdf"], related_name="tasks_pdf")
+# Enablement renders certificates and co-branded one-pagers in enablement/tasks_pdf.py.
+app.autodiscover_tasks(["enablement"], related_name="tasks_pdf")
+# Enablement imports external LMS completions in enablement/tasks_imports.py.
+app.autodiscover_tasks(["enablement"], related_name="tasks_imports")
 
 
 @app.on_after_finalize.connect

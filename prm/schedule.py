@@ -27,4 +27,7 @@ BEAT_SCHEDULE = {
     "mdf-lapse-activities": {"task": "mdf.lapse_activities", "schedule": crontab(hour=1, minute=50)},
     # MDF nudges: claim window closing (14/3 days), unspent funds expiring, information not answered; each once.
     "mdf-nudges": {"task": "mdf.nudges", "schedule": crontab(hour=6, minute=0)},
+    # Enablement nudges: courses idle 14 days, certifications expiring in 60/30/7 days (and to the partner's admins
+    # when its tier depends on them); each once. After the nightly tier recalculation, before the digest.
+    "enablement-nudges": {"task": "enablement.nudges", "schedule": crontab(hour=6, minute=10)},
 }

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from enablement.views import verify as verify_views
 from partners.views import apply as apply_views
 from partners.views.public import invitation_accept_view
 from prm.common import views as common_views
@@ -22,9 +23,11 @@ urlpatterns = [
     path("invitations/<str:token>/", invitation_accept_view, name="invitation_accept"),
     path("apply/", apply_views.apply, name="apply"),
     path("apply/thanks/", apply_views.apply_thanks, name="apply_thanks"),
+    path("verify/<str:code>/", verify_views.verify, name="certificate_verify"),  # public: no scope
     path("notifications/", include("prm.notifications.urls")),
     path("portal/deals/", include("dealreg.urls")),
     path("portal/mdf/", include("mdf.urls")),
+    path("portal/learning/", include("enablement.urls")),
     path("portal/", include("partners.urls")),
     path("staff/", include("analytics.urls")),
     path("admin/", admin.site.urls),

@@ -15,18 +15,22 @@ def _valid_until(start: date, months: int) -> date:
 
 
 @transaction.atomic
-def certifications_evaluate(*, partner_id: int, user_id: int, today: date) -> list[CertificationAward]:
+def certifications_evaluate(*, partner_id: int, user_id: int, today: date,
+                            certifications: list[Certification] | None = None) -> list[CertificationAward]:
     """Award every certification whose required courses the person has all completed; renew an award when
     its renewal course (or every required course) was completed again after the last award or renewal.
 
     A renewal extends from the later of the completion day and the current expiry, so renewing early
-    loses nothing. Returns the awards created or renewed. Three queries plus one per change."""
+    loses nothing. Returns the awards created or renewed. Three queries plus one per change.
+    ``certifications``: the active certifications with their courses prefetched, for a caller evaluating many
+    people in a row (the completions import loads them once)."""
     completions = dict(Enrollment.objects.filter(partner_id=partner_id, user_id=user_id,
                                                  status=Enrollment.Status.COMPLETED)
                        .values_list("course_id", "completed_at"))
     if not completions:
         return []
-    certifications = list(Certification.objects.filter(is_active=True).prefetch_related("courses"))
+    if certifications is None:
+        certifications = list(Certification.objects.filter(is_active=True).prefetch_related("courses"))
     awards = {a.certification_id: a for a in CertificationAward.objects.select_for_update().filter(
         partner_id=partner_id, user_id=user_id)}
     changed = []

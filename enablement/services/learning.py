@@ -3,6 +3,7 @@ renew certifications (services/certifications.py). Every write: one transaction,
 acts on someone else, side effects after commit."""
 
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -112,4 +113,18 @@ def course_complete(*, enrollment: Enrollment, at: datetime, score_percent=None,
         enrollment.last_activity_at = max(enrollment.last_activity_at, at)
         enrollment.save(update_fields=["status", "completed_at", "score_percent", "external_id", "last_activity_at"])
     certifications_evaluate(partner_id=enrollment.partner_id, user_id=enrollment.user_id, today=at.date())
+    transaction.on_commit(partial(_sync_onboarding, enrollment.partner_id, enrollment.user), robust=True)
     return enrollment
+
+
+def _sync_onboarding(partner_id: int, user) -> None:
+    """A first completed course may be an onboarding partner's last missing step: record it (as done by the
+    person who completed the course) and activate at once, instead of waiting for someone to open the checklist."""
+    from partners.models import PartnerOrganization
+    from partners.services.onboarding import onboarding_sync
+    from prm.tenancy.scoping import partner_scope
+
+    partner = PartnerOrganization.objects.filter(pk=partner_id, status=PartnerOrganization.Status.ONBOARDING).first()
+    if partner is not None:
+        with partner_scope(partner):
+            onboarding_sync(partner=partner, actor=user)

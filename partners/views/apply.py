@@ -29,11 +29,12 @@ def rate_limit() -> tuple[int, int]:
     return getattr(settings, "PRM_APPLY_RATE_LIMIT", (5, 3600))
 
 
-def rate_limit_consume(ip: str | None) -> bool:
-    """Count one application for ``ip`` in the current window; False when the limit is already reached."""
-    limit, window = rate_limit()
+def rate_limit_consume(ip: str | None, *, name: str = "apply", limits: tuple[int, int] | None = None) -> bool:
+    """Count one application (or, with another ``name`` and ``limits``, one other public action such as a
+    certificate lookup) for ``ip`` in the current window; False when the limit is already reached."""
+    limit, window = limits or rate_limit()
     bucket = int(time.time() // window)
-    key = f"prm:apply-ratelimit:{ip or 'unknown'}:{bucket}"
+    key = f"prm:{name}-ratelimit:{ip or 'unknown'}:{bucket}"
     cache.add(key, 0, timeout=window + 60)
     try:
         count = cache.incr(key)

@@ -39,6 +39,14 @@ GROUP_PERMISSIONS = {
         "mdf.claimapprovalqueue": ["view", "change"],
         "mdf.prooffile": ["view"],
         "mdf.payment": ["view"],
+        # enablement: the catalogue read-only (operators manage it); progress of their regions; revoking an award
+        "enablement.course": ["view"],
+        "enablement.learningpath": ["view"],
+        "enablement.certification": ["view"],
+        "enablement.asset": ["view"],
+        "enablement.enrollment": ["view"],
+        "enablement.certificationaward": ["view", "change"],
+        "enablement.assetdownload": ["view"],
     },
     EXECUTIVES: {
         "partners.partnerorganization": ["view"],
@@ -53,6 +61,9 @@ GROUP_PERMISSIONS = {
         "mdf.claim": ["view"],
         "mdf.prooffile": ["view"],
         "mdf.payment": ["view"],
+        "enablement.enrollment": ["view"],
+        "enablement.certificationaward": ["view"],
+        "enablement.assetdownload": ["view"],
     },
 }
 ROLE_GROUPS = {"channel_manager": CHANNEL_MANAGERS, "executive": EXECUTIVES}

@@ -332,6 +332,9 @@ SPECTACULAR_SETTINGS = {
         "FundEntryKindEnum": "mdf.models.funds.FundEntry.Kind",
         "ActivityEventKindEnum": "mdf.models.activities.ActivityEvent.Kind",
         "EvidenceKindEnum": "mdf.models.claims.EvidenceKind",
+        # Enablement: enrollments and certification awards have a "status".
+        "EnrollmentStatusEnum": "enablement.models.progress.Enrollment.Status",
+        "CertificationAwardStatusEnum": "enablement.api.AWARD_STATUS_CHOICES",
     },
 }
 

@@ -75,6 +75,8 @@ API_OBJECT_URLS = {
     "api:staff-mdf-claim-request-info": (lambda a: _mdf().submitted_claim_of(a), ["post"], {"message": "Invoice?"}),
     "api:staff-mdf-claim-pay": (lambda a: _mdf().approved_claim_of(a), ["post"],
                                 {"paid_on": "2000-01-03", "reference": "PAY-1"}),
+    # enablement (tests/enablement/api_helpers.py)
+    "api:enablement-enrollment-detail": (lambda a: _enablement().enrollment_of(a), ["get"]),
 }
 
 
@@ -86,6 +88,12 @@ def _registrations():
 
 def _mdf():
     from tests.mdf import api_helpers
+
+    return api_helpers
+
+
+def _enablement():
+    from tests.enablement import api_helpers
 
     return api_helpers
 

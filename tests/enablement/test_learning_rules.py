@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from enablement.metrics import active_certifications
 from enablement.models import CertificationAward, Enrollment
-from enablement.services import EnablementError, attempt_start, attempt_submit, course_enroll, lesson_complete, path_assign
+from enablement.services import (
+    EnablementError,
+    attempt_start,
+    attempt_submit,
+    course_enroll,
+    lesson_complete,
+    path_assign,
+)
 from partners.tiers import metrics
 from prm.tenancy.scoping import partner_scope
 from tests.enablement.helpers import certification, complete, course, path, right_answers, wrong_answers

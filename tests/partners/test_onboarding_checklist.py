@@ -94,11 +94,11 @@ def test_a_second_member_completes_the_team_step_by_itself(client, onboarding_a,
     assert refresh(onboarding_a).status == PartnerOrganization.Status.ONBOARDING
 
 
-def test_first_course_is_shown_as_later_and_not_required_until_enablement_registers_it(onboarding_a):
+def test_first_course_comes_from_enablement_and_is_not_required_without_courses(onboarding_a):
     with partner_scope(onboarding_a):
         checklist = onboarding_checklist(partner=onboarding_a)
     course = next(s for s in checklist.steps if s.code == FIRST_COURSE)
-    assert not course.available and not course.required and "enablement" in course.note
+    assert course.available and not course.required and "partner type" in course.note  # no course offered
     original = get_step(FIRST_COURSE)
     try:
         register_step(StepDefinition(code=FIRST_COURSE, order=60, label="First course", description="",
@@ -280,7 +280,7 @@ def test_onboarding_api_shows_the_callers_checklist_and_agreement(client, onboar
     steps = {s["code"]: s for s in body["steps"]}
     assert steps["profile"]["done"] and steps["profile"]["completed_by"] == admin_a.email
     assert steps["profile"]["completed_at"]
-    assert not steps["payout"]["done"] and steps["first_course"]["available"] is False
+    assert not steps["payout"]["done"] and steps["first_course"]["required"] is False
     assert body["agreement"]["state"] == "accepted" and body["agreement"]["accepted_version"] == 1
     assert body["required_total"] == 4 and body["progress_percent"] == 25  # no questions: compliance not required
 
