@@ -123,7 +123,8 @@ class ApproveForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.ModelChoiceField(label=_("Reason"), queryset=RejectionReason.objects.none())
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=RejectionReason.objects.none(),
+                                    empty_label=_("Choose a reason"))
     note = forms.CharField(label=_("Explanation to the partner"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 

@@ -51,7 +51,7 @@ class _MemberChoice(forms.ModelChoiceField):
 class PathAssignForm(forms.Form):
     """A partner admin gives a learning path to a member (the member and the path must be the partner's)."""
 
-    member = _MemberChoice(label=_("Member"), queryset=Membership.objects.none())
+    member = _MemberChoice(label=_("Member"), queryset=Membership.objects.none(), empty_label=_("Choose a member"))
     path = forms.ChoiceField(label=_("Learning path"))
     due_on = forms.DateField(label=_("Due (optional)"), required=False,
                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

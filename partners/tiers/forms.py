@@ -60,7 +60,7 @@ TierForm = type("TierForm", (_TierFormBase,), {
 
 
 class TierPinForm(forms.Form):
-    tier = forms.ModelChoiceField(label=_("Tier to hold"), queryset=Tier.objects.none())
+    tier = forms.ModelChoiceField(label=_("Tier to hold"), queryset=Tier.objects.none(), empty_label=_("Choose a tier"))
     until = forms.DateField(label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
                              help_text=_("Kept in the history and the audit log."))
