@@ -2,4 +2,4 @@
 awards (region-scoped, with the revoke action and the report by partner), the asset library with its downloads,
 and the external LMS completion imports (operators)."""
 
-from . import assets, catalogue, imports, progress  # noqa: F401
+from . import assets, assignments, catalogue, imports, progress  # noqa: F401

@@ -47,6 +47,7 @@ GROUP_PERMISSIONS = {
         "enablement.enrollment": ["view"],
         "enablement.certificationaward": ["view", "change"],
         "enablement.assetdownload": ["view"],
+        "enablement.pathassignment": ["view", "change"],  # change: assign paths to members of their regions
     },
     EXECUTIVES: {
         "partners.partnerorganization": ["view"],
