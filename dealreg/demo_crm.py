@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from partners.models import Membership, PartnerOrganization
 from prm.common.models import ExchangeRate
-from prm.tenancy.scoping import partner_scope
+from prm.tenancy.scoping import partner_scope, partners_scope
 
 from .models import Deal, DealParticipant, VendorAccount, VendorOpportunity
 from .shared_deals import participants_for_deal
@@ -83,9 +83,12 @@ def seed_participants(ctx) -> int:
               (DealParticipant.Status.INVITED, DealParticipant.Role.INFLUENCER, "15"),
               (DealParticipant.Status.DECLINED, DealParticipant.Role.TECHNOLOGY, "10"),
               (DealParticipant.Status.ACCEPTED, DealParticipant.Role.DISTRIBUTOR, "20")]
+    # Idempotent: the demo wants len(states) * 2 participations in all; a re-run tops up, never adds more.
+    with partners_scope([p.pk for p in partners]):
+        existing = DealParticipant.objects.filter(deal__partner_id__in=[p.pk for p in partners]).count()
     made = 0
     for index, partner in enumerate(partners):
-        if made >= len(states) * 2:
+        if existing + made >= len(states) * 2:
             break
         with partner_scope(partner):
             deal = (Deal.objects.filter(partner=partner, status__in=[Deal.Status.APPROVED, Deal.Status.WON])
@@ -96,10 +99,9 @@ def seed_participants(ctx) -> int:
             taken = deal is None or bool(participants_for_deal(deal=deal))
         if taken:
             continue
-        status, role, share = states[made % len(states)]
-        invited = partners[(index + 1 + made) % len(partners)]
-        if invited.pk == partner.pk:
-            continue
+        status, role, share = states[(existing + made) % len(states)]
+        # An offset in 1..n-1: never the registering partner itself.
+        invited = partners[(index + 1 + (existing + made) % (len(partners) - 1)) % len(partners)]
         now = timezone.now()
         DealParticipant(partner=invited, deal=deal, role=role, share=Decimal(share), status=status,
                         invited_by_id=inviter,

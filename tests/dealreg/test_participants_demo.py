@@ -45,3 +45,17 @@ def test_demo_crm_data_is_seeded_once(settings):
     assert len(participants) == 4
     assert {p.status for p in participants} == {"accepted", "invited", "declined"}
     assert all(p.partner_id != p.deal.partner_id for p in participants)
+
+
+def test_participants_are_not_topped_up_again_on_a_re_run():
+    partners = [PartnerFactory(name=f"Demo {n}") for n in range(10)]
+    for partner in partners:
+        make_member(partner=partner, role="admin")
+        make_deal(partner=partner, status=Deal.Status.APPROVED, customer_name=f"Customer of {partner.name}")
+    ctx = context(partners)
+    counts = []
+    for _ in range(3):
+        demo_crm.seed_participants(ctx)
+        with unscoped():
+            counts.append(DealParticipant.objects.count())
+    assert counts == [8, 8, 8]
