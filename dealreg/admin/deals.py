@@ -42,6 +42,7 @@ from dealreg.services.errors import DealStateError
 from dealreg.services.escalation import overdue_cutoff
 from dealreg.services.extensions import extension_approve, extension_deny
 from dealreg.sla import business_hours_between, sla_hours
+from partners.tiers.selectors import priority_review_expression
 from prm.common.money import format_money
 from prm.tenancy.admin import OperatorOnlyMixin
 
@@ -297,6 +298,11 @@ class DealApprovalQueueAdmin(DealAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Deal.Status.SUBMITTED)
+
+    def get_ordering(self, request):
+        # Partners whose tier gives priority review first, then oldest first (built per request: it reads
+        # tier states in the request's scope).
+        return (priority_review_expression().desc(), "submitted_at", "id")
 
     def get_urls(self):
         return admin.ModelAdmin.get_urls(self)  # the decide page lives on DealAdmin

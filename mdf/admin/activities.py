@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from mdf.models import Activity, ActivityApprovalQueue, ActivityEvent
 from mdf.selectors import ropi_for_activities
 from mdf.services import activity_approve, activity_reject, activity_request_info
+from partners.tiers.selectors import priority_review_expression
 from prm.common.money import format_money, format_number
 
 from .base import (
@@ -232,6 +233,11 @@ class ActivityApprovalQueueAdmin(ActivityAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Activity.Status.SUBMITTED)
+
+    def get_ordering(self, request):
+        # Partners whose tier gives priority review first, then oldest first (built per request: it reads
+        # tier states in the request's scope).
+        return (priority_review_expression().desc(), "submitted_at", "id")
 
     def get_urls(self):
         return admin.ModelAdmin.get_urls(self)  # the decision page lives on ActivityAdmin

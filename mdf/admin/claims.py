@@ -23,6 +23,7 @@ from mdf.duplicates import describe_flag
 from mdf.models import REQUIRED_EVIDENCE, ActivityEvent, Claim, ClaimApprovalQueue, EvidenceKind, Payment, ProofFile
 from mdf.selectors import proof_get_for_download
 from mdf.services import claim_approve, claim_reject, claim_request_info
+from partners.tiers.selectors import priority_review_expression
 from prm.common.money import format_money, format_number
 
 from .base import (
@@ -275,6 +276,11 @@ class ClaimApprovalQueueAdmin(ClaimAdmin):
         proofs = ProofFile.objects.only("id", "claim_id", "kind", "original_name").order_by("uploaded_at", "id")
         return (super().get_queryset(request).filter(status=Claim.Status.SUBMITTED)
                 .prefetch_related(Prefetch("proofs", queryset=proofs)))
+
+    def get_ordering(self, request):
+        # Partners whose tier gives priority review first, then oldest first (built per request: it reads
+        # tier states in the request's scope).
+        return (priority_review_expression().desc(), "submitted_at", "id")
 
     def get_urls(self):
         return admin.ModelAdmin.get_urls(self)  # decisions, payments and downloads live on ClaimAdmin
