@@ -22,8 +22,9 @@ from enablement.models import Asset
 from enablement.services.library import asset_download_record, cobranding_profile_save
 from enablement.services.pdfs import one_pager_is_fresh, one_pager_queue
 from partners.views.mixins import require_capability
+from prm.common.downloads import private_download
 
-from .portal import reader_language, role_of, safe_download, safe_filename
+from .portal import reader_language, role_of
 
 PAGE_SIZE = 30
 # No membership flag carries this capability: Membership.can() grants it to partner admins only.
@@ -72,7 +73,7 @@ def asset_download(request, pk: int):
     if not asset.file or not asset.file.storage.exists(asset.file.name):
         raise Http404
     asset_download_record(partner=request.partner, user=request.user, asset=asset)
-    return safe_download(asset.file, filename=safe_filename(asset.file_name, fallback=f"asset-{asset.pk}"),
+    return private_download(asset.file, filename=asset.file_name, fallback=f"asset-{asset.pk}",
                          content_type=asset.file_type)
 
 
@@ -89,7 +90,7 @@ def asset_one_pager(request, pk: int):
     pdf = selectors.co_branded_pdf_for(partner=request.partner, asset=asset)
     if one_pager_is_fresh(pdf=pdf, asset=asset, profile=profile) and pdf.file.storage.exists(pdf.file.name):
         asset_download_record(partner=request.partner, user=request.user, asset=asset, co_branded=True)
-        return safe_download(pdf.file, filename=safe_filename(f"{asset.title}.pdf", fallback="one-pager.pdf"),
+        return private_download(pdf.file, filename=f"{asset.title}.pdf", fallback="one-pager.pdf",
                              content_type="application/pdf")
     one_pager_queue(asset=asset, profile=profile)
     return TemplateResponse(request, "enablement/portal/one_pager_pending.html", {"asset": asset, "no_profile": False})

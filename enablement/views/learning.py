@@ -19,9 +19,10 @@ from enablement import selectors
 from enablement.forms import quiz_answers
 from enablement.models import Course, Enrollment, Lesson, localized
 from enablement.services import EnablementError, attempt_start, attempt_submit, course_enroll, lesson_complete
+from prm.common.downloads import private_download
 from prm.common.money import format_number
 
-from .portal import error_text, reader_language, role_of, safe_download, safe_filename
+from .portal import error_text, reader_language, role_of
 
 SAFE_LINK_SCHEMES = ("https://", "http://")
 
@@ -131,8 +132,8 @@ def lesson_file(request, code: str, pk: int):
     lesson = _lesson_or_404(course, pk)
     if enrollment is None or not lesson.file or not lesson.file.storage.exists(lesson.file.name):
         raise Http404
-    name = safe_filename(lesson.file_name, fallback=f"lesson-{lesson.pk}")
-    return safe_download(lesson.file, filename=name, content_type=lesson.file_type)
+    return private_download(lesson.file, filename=lesson.file_name, content_type=lesson.file_type,
+                            fallback=f"lesson-{lesson.pk}")
 
 
 # --- the quiz -------------------------------------------------------------------------------------------------

@@ -6,12 +6,11 @@ A certificate is its holder's (team managers may download their members' too); a
 found (404): every lookup goes through the partner's scope.
 """
 
-import unicodedata
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
@@ -25,6 +24,7 @@ from enablement.services import path_assign
 from enablement.services.pdfs import certificate_is_fresh, certificate_queue
 from partners.models import Membership
 from partners.views.mixins import require_capability
+from prm.common.downloads import private_download
 
 CAN_MANAGE_TEAM = "can_manage_users"
 TEAM_PAGE_SIZE = 50
@@ -45,22 +45,6 @@ def can_manage_team(request) -> bool:
 
 def error_text(error: ValidationError) -> str:
     return " ".join(str(message) for message in error.messages)
-
-
-def safe_filename(name: str, *, fallback: str) -> str:
-    """A download name without path parts or control characters (the header stays well-formed)."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C")).strip(" .")
-    return name[:200] or fallback
-
-
-def safe_download(file, *, filename: str, content_type: str) -> FileResponse:
-    """A private file as an attachment the browser must not sniff or cache."""
-    response = FileResponse(file.open("rb"), as_attachment=True, content_type=content_type or "application/octet-stream",
-                            filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- my learning, catalogue, paths ------------------------------------------------------------------------------
@@ -126,7 +110,7 @@ def certificate_pdf(request, pk: int):
         return redirect("enablement:certificates")
     pdf = award.certificate_pdf
     if certificate_is_fresh(award=award) and pdf.storage.exists(pdf.name):
-        return safe_download(pdf, filename=f"certificate-{award.verification_code}.pdf", content_type="application/pdf")
+        return private_download(pdf, filename=f"certificate-{award.verification_code}.pdf", content_type="application/pdf")
     certificate_queue(award=award)
     name = localized(award.certification, "name", reader_language())
     return TemplateResponse(request, "enablement/portal/certificate_pending.html", {"award": award, "name": name})

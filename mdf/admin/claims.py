@@ -6,13 +6,12 @@ Claims and proof files are partner-owned: the scope the tenancy middleware opens
 regions' rows, the proof download included (404). Decisions go through mdf.services only.
 """
 
-import unicodedata
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -24,6 +23,7 @@ from mdf.models import REQUIRED_EVIDENCE, ActivityEvent, Claim, ClaimApprovalQue
 from mdf.selectors import proof_get_for_download
 from mdf.services import claim_approve, claim_reject, claim_request_info
 from partners.tiers.selectors import priority_review_expression
+from prm.common.downloads import private_download
 from prm.common.money import format_money, format_number
 
 from .base import (
@@ -41,13 +41,6 @@ from .forms import ApproveForm, MoreInfoForm, PartialApproveForm, RejectForm
 from .payments import PaymentAdminMixin
 
 DECIDABLE = (Claim.Status.SUBMITTED, Claim.Status.MORE_INFO)
-
-
-def download_name(proof) -> str:
-    """The original name without path parts or control characters, so the header stays well-formed."""
-    name = (proof.original_name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C")).strip(" .")
-    return name[:200] or f"proof-{proof.pk}"
 
 
 def proof_url(proof) -> str:
@@ -209,11 +202,8 @@ class ClaimAdmin(_ClaimDisplay, PaymentAdminMixin, BatchActionsMixin, ReadOnlyAd
             proof = proof_get_for_download(pk=pk)
         except ProofFile.DoesNotExist:
             raise Http404 from None
-        response = FileResponse(proof.file.open("rb"), as_attachment=True, filename=download_name(proof),
-                                content_type=proof.content_type)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_download(proof.file, filename=proof.original_name, content_type=proof.content_type,
+                                fallback=f"proof-{proof.pk}")
 
     # --- one claim -----------------------------------------------------------------------------------
 

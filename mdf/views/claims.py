@@ -5,12 +5,11 @@ Writes need the ``can_claim_mdf`` capability; reading (downloads, the summary) i
 Another partner's id is not found (404): every lookup goes through the partner's scope.
 """
 
-import unicodedata
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from mdf.models import Claim, ProofFile
 from mdf.services import claim_start, claim_submit, claim_update, proof_add, proof_remove
 from mdf.services.claim_pdf import claim_summary_is_fresh, claim_summary_queue
 from partners.views.mixins import require_capability
+from prm.common.downloads import private_download
 
 from .portal import CAN_CLAIM, activity_or_404, detail_response, error_text
 
@@ -37,13 +37,6 @@ def _claim_or_404(activity) -> Claim:
 
 def _back_to_claim(activity):
     return redirect(activity.get_absolute_url() + CLAIM_ANCHOR)
-
-
-def safe_filename(name: str, *, fallback: str) -> str:
-    """A download name without path parts or control characters (the header stays well-formed)."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C")).strip(" .")
-    return name[:200] or fallback
 
 
 @require_POST
@@ -144,11 +137,8 @@ def proof_download(request, pk: int):
         raise Http404 from None
     if proof.partner_id != request.partner.pk or not proof.file or not proof.file.storage.exists(proof.file.name):
         raise Http404
-    response = FileResponse(proof.file.open("rb"), as_attachment=True, content_type=proof.content_type,
-                            filename=safe_filename(proof.original_name, fallback=f"proof-{proof.pk}"))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(proof.file, filename=proof.original_name, content_type=proof.content_type,
+                            fallback=f"proof-{proof.pk}")
 
 
 def claim_summary_pdf(request, pk: int):
@@ -157,10 +147,7 @@ def claim_summary_pdf(request, pk: int):
     claim = _claim_or_404(activity)
     pdf = claim.summary_pdf
     if claim_summary_is_fresh(claim=claim) and pdf.storage.exists(pdf.name):
-        response = FileResponse(pdf.open("rb"), as_attachment=True, content_type="application/pdf",
-                                filename=safe_filename(f"{activity.reference}-claim.pdf", fallback="claim.pdf"))
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_download(pdf, filename=f"{activity.reference}-claim.pdf", content_type="application/pdf",
+                                fallback="claim.pdf")
     claim_summary_queue(claim=claim)
     return TemplateResponse(request, "mdf/portal/claim_summary_pending.html", {"activity": activity, "claim": claim})

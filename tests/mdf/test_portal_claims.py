@@ -13,7 +13,7 @@ from django.utils.html import escape
 
 from mdf.models import Claim, MdfProgram, ProofFile
 from mdf.services import proof_add
-from mdf.views.claims import safe_filename
+from prm.common.downloads import safe_filename
 from prm.common.uploads import CSV, JPEG, PDF, PNG, XLSX, check_upload
 from prm.tenancy.scoping import partner_scope
 
