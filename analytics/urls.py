@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import staff
 
 app_name = "analytics"
-urlpatterns = [path("", staff.staff_home, name="staff_home")]
+urlpatterns = [
+    path("", staff.staff_home, name="staff_home"),
+    path("analytics/", include("analytics.dashboards.urls")),
+]

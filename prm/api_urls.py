@@ -1,7 +1,7 @@
 """/api/v1/: partner endpoints run in the caller's partner scope; staff endpoints in their regions."""
 
 from django.http import JsonResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from rest_framework.routers import SimpleRouter
 
@@ -55,6 +55,7 @@ urlpatterns = [
     path("mdf/balances/", mdf_api.BalancesView.as_view(), name="mdf-balances"),
     path("staff/enablement/completions/", enablement_imports_api.CompletionImportView.as_view(),
          name="staff-enablement-completions"),
+    path("", include("analytics.api_urls")),  # analytics: KPIs and health scores
     *router.urls,
     re_path(r"^", not_found),
 ]

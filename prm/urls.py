@@ -25,7 +25,9 @@ urlpatterns = [
     path("apply/thanks/", apply_views.apply_thanks, name="apply_thanks"),
     path("verify/<str:code>/", verify_views.verify, name="certificate_verify"),  # public: no scope
     path("notifications/", include("prm.notifications.urls")),
+    path("psat/", include(("analytics.psat.urls", "psat"))),  # public: single-use survey links, no scope
     path("portal/deals/", include("dealreg.urls")),
+    path("portal/performance/", include(("analytics.home.urls", "analytics_portal"))),
     path("portal/mdf/", include("mdf.urls")),
     path("portal/learning/", include("enablement.urls")),
     path("portal/", include("partners.urls")),

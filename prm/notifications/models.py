@@ -71,3 +71,46 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind}: {self.delivery}"
+
+
+class NudgeRule(models.Model):
+    """An operator's settings for one automated nudge rule (registered in code by its owning app).
+
+    ``params`` holds the thresholds the rule declares (``prm.notifications.nudges``); a missing key takes
+    the rule's default. A disabled rule's job still runs (and is logged) but sends nothing.
+    """
+
+    code = models.CharField(_("rule"), max_length=64, primary_key=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    params = models.JSONField(_("thresholds"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("updated by"))
+
+    class Meta:
+        verbose_name = _("nudge rule")
+        verbose_name_plural = _("nudge rules")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class NudgeRun(models.Model):
+    """One run of one nudge rule: when, and how many notices it wrote (each notice once, by its dedupe key)."""
+
+    rule = models.CharField(_("rule"), max_length=64, db_index=True)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    enabled = models.BooleanField(_("rule enabled"), default=True)
+    sent = models.PositiveIntegerField(_("notices written"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("nudge run")
+        verbose_name_plural = _("nudge runs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["rule", "-started_at"], name="nudge_run_rule_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.started_at:%Y-%m-%d %H:%M}"

@@ -36,4 +36,6 @@ CROSS_PARTNER_MODELS = {
     "common.AuditEvent": "staff-only audit log; operators read it in the admin, never shown in the portal",
     "notifications.Notification": "addressed to one person; the admin narrows it to the staff user's partners",
     "partners.PartnerApplication": "precedes a partner (links the one it created or duplicates); staff-only, scoped by region",
+    "analytics.RollupDirty": "an outbox of partner ids whose rollups need a refresh; holds no partner data, read only by "
+                             "the refresh job",
 }

@@ -1,0 +1,3 @@
+"""URL patterns of this area (mounted in prm/urls.py or analytics/urls.py)."""
+
+urlpatterns: list = []

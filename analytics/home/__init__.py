@@ -1,0 +1,1 @@
+"""The partner home: action inbox, pipeline, funds, training, tier progress and health; the KPI API."""

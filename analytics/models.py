@@ -1,1 +1,0 @@
-"""Analytics models arrive with their issue."""

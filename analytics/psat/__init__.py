@@ -1,0 +1,1 @@
+"""PSAT: quarterly and event pulse surveys with single-use links, anonymous option, results by segment."""

@@ -1,0 +1,5 @@
+"""Start-up wiring of this area (signal handlers, registrations), called from AnalyticsConfig.ready()."""
+
+
+def ready() -> None:
+    pass
