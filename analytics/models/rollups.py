@@ -152,6 +152,9 @@ class RollupDirty(models.Model):
         verbose_name = _("partner awaiting a rollup refresh")
         verbose_name_plural = _("partners awaiting a rollup refresh")
 
+    def __str__(self) -> str:
+        return str(self.partner_id)
+
 
 class RollupState(models.Model):
     """How fresh a rollup is: shown as "as of" on every dashboard."""
