@@ -7,7 +7,7 @@ class EnablementConfig(AppConfig):
     verbose_name = _("Enablement")
 
     def ready(self) -> None:
-        from . import dataset, metrics, notification_kinds, onboarding  # noqa: F401 - notification kinds register on import
+        from . import dataset, metrics, notification_kinds, nudge_rules, onboarding  # noqa: F401 - kinds and rules register
 
         metrics.register()  # active certifications feed the tier engine
         onboarding.register()  # the real "first course" step replaces the partners placeholder

@@ -7,6 +7,6 @@ class MdfConfig(AppConfig):
     verbose_name = _("Market development funds")
 
     def ready(self) -> None:
-        from . import dataset, notification_kinds  # noqa: F401  (registers the e-mail kinds)
+        from . import dataset, notification_kinds, nudge_rules  # noqa: F401  (registers the e-mail kinds and nudge rules)
 
         dataset.register()  # the MDF step of generate_dataset

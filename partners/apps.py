@@ -11,6 +11,7 @@ class PartnersConfig(AppConfig):
 
         from . import (
             application_kinds,  # noqa: F401  (registers the recruitment notification kinds)
+            nudge_rules,  # noqa: F401  (registers the onboarding nudge rules)
             onboarding_kinds,  # noqa: F401  (registers the onboarding notification kinds)
         )
         from .api_gates import agreement_gate

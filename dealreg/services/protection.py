@@ -5,7 +5,8 @@ The batch functions are set-based over chunks of ids and idempotent: they select
 (approved and past its end; approved and ending soon), change state under row locks, and notify
 through windows that the outbox de-duplicates, so a killed and re-run job expires nothing twice and
 sends no reminder twice. They read across partners and run in an unscoped task
-(dealreg.tasks.protection_sweep).
+(dealreg.tasks.protection_sweep). The reminders are a nudge rule operators switch and tune in the admin
+(dealreg/nudge_rules.py); the expiry is not, and always runs.
 """
 
 from datetime import date, timedelta
@@ -16,14 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealreg.models import Deal, DealEvent, ExtensionRequest
+from dealreg.nudge_rules import PROTECTION_EXPIRING
 from partners.models import Membership
 from prm.common.audit import audit
+from prm.notifications import nudges
 from prm.notifications.services import Notice, notify_bulk
 
 from .notices import deal_context
 
 CHUNK_SIZE = 500
-REMINDER_DAYS = (14, 7, 1)
+REMINDER_DAYS = (14, 7, 1)  # the rule's defaults
 
 
 def tier_benefits_for(partner):
@@ -133,35 +136,36 @@ def _active_registrants(deals) -> set[tuple[int, int]]:
 # --- reminders -------------------------------------------------------------------------------------------
 
 
-def reminder_window(*, protected_until: date, today: date) -> str | None:
-    """The reminder due for a protection ending on ``protected_until``: "expiry-14", "-7" or "-1", tied
-    to that end date (an extension brings a fresh set), or None when none is due yet."""
-    days_left = (protected_until - today).days
-    if days_left < 0 or days_left > REMINDER_DAYS[0]:
-        return None
-    step = min(d for d in REMINDER_DAYS if d >= days_left)
-    return f"expiry-{step}:{protected_until.isoformat()}"
+def reminder_window(*, protected_until: date, today: date, steps: tuple[int, ...] = REMINDER_DAYS) -> str | None:
+    """The reminder due for a protection ending on ``protected_until``: "expiry-14", "-7" or "-1" (the rule's
+    steps), tied to that end date (an extension brings a fresh set), or None when none is due yet."""
+    step = nudges.reminder_step((protected_until - today).days, steps)
+    return None if step is None else f"expiry-{step}:{protected_until.isoformat()}"
 
 
 def protection_send_reminders(*, today: date | None = None, chunk_size: int = CHUNK_SIZE) -> int:
-    """Remind registrants 14, 7 and 1 days before their protection ends. Returns new reminders written.
+    """Remind registrants 14, 7 and 1 days (the rule's steps) before their protection ends. Returns new
+    reminders written; nothing while the rule is disabled (the run is logged either way).
 
     A run that missed a day still sends the reminder of the window the registration is in now;
     the outbox's (recipient, kind, registration, window) key makes every reminder a one-off.
     """
     today = today or timezone.localdate()
-    ending = Deal.objects.expiring_within(days=REMINDER_DAYS[0], today=today)
-    written = 0
-    for ids in chunks_of_ids(ending, chunk_size):
-        deals = list(Deal.objects.filter(pk__in=ids).select_related("registered_by"))
-        active = _active_registrants(deals)
-        notices = []
-        for deal in deals:
-            window = reminder_window(protected_until=deal.protected_until, today=today)
-            if window is None or (deal.partner_id, deal.registered_by_id) not in active:
-                continue
-            days_left = (deal.protected_until - today).days
-            notices.append(Notice(subject=deal, recipient=deal.registered_by, partner=deal.partner_id, window=window,
-                                  context=deal_context(deal, days_left=days_left)))
-        written += notify_bulk(kind="dealreg.protection_expiring", notices=notices)
-    return written
+    with nudges.run(PROTECTION_EXPIRING.code) as run:
+        steps = nudges.reminder_steps(run.params, "first_days", "second_days", "third_days")
+        if not run.enabled or not steps:
+            return 0
+        ending = Deal.objects.expiring_within(days=steps[0], today=today)
+        for ids in chunks_of_ids(ending, chunk_size):
+            deals = list(Deal.objects.filter(pk__in=ids).select_related("registered_by"))
+            active = _active_registrants(deals)
+            notices = []
+            for deal in deals:
+                window = reminder_window(protected_until=deal.protected_until, today=today, steps=steps)
+                if window is None or (deal.partner_id, deal.registered_by_id) not in active:
+                    continue
+                days_left = (deal.protected_until - today).days
+                notices.append(Notice(subject=deal, recipient=deal.registered_by, partner=deal.partner_id,
+                                      window=window, context=deal_context(deal, days_left=days_left)))
+            run.sent += notify_bulk(kind="dealreg.protection_expiring", notices=notices)
+        return run.sent

@@ -10,6 +10,10 @@ day, writes nothing it wrote before, while a new idle period or a renewed certif
 Course and certification names are localized into each recipient's language when the notice is written (they are
 catalogue data, not gettext strings). Reads across partners: runs in an unscoped task (enablement.tasks.nudges);
 works in any scope that covers the rows.
+
+Each is a nudge rule operators switch and tune in the admin (enablement/nudge_rules.py); every pass is logged as a
+NudgeRun with the notices it wrote, a disabled one writes nothing. The tier-risk notice follows the expiring
+certification rule's days.
 """
 
 from collections import defaultdict
@@ -23,12 +27,14 @@ from django.utils import timezone
 
 from enablement.metrics import _active_awards, active_certifications
 from enablement.models import CertificationAward, Enrollment, localized
+from enablement.nudge_rules import CERTIFICATION_EXPIRING, CERTIFICATION_TIER_RISK, COURSE_INACTIVE
 from partners.models import Membership, PartnerTier, TierThresholdOverride
+from prm.notifications import nudges
 from prm.notifications.services import Notice, language_for, notify_bulk
 
 CHUNK_SIZE = 500
-INACTIVE_DAYS = 14
-EXPIRY_REMINDER_DAYS = (60, 30, 7)  # days before expiry; the nearest one reached is sent
+INACTIVE_DAYS = 14  # the rule's default
+EXPIRY_REMINDER_DAYS = (60, 30, 7)  # the rule's defaults: days before expiry; the nearest one reached is sent
 
 KIND_COURSE_INACTIVE = "enablement.course_inactive"
 KIND_CERTIFICATION_EXPIRING = "enablement.certification_expiring"
@@ -98,12 +104,12 @@ def idle_window(last_activity_at: datetime) -> str:
     return "idle:" + timezone.localdate(last_activity_at).isoformat()
 
 
-def inactive_reminders_send(*, now: datetime, chunk_size: int = CHUNK_SIZE) -> int:
-    """Enrollments not started or in progress, on a published course, with no activity for 14 days: the person
-    (while an active member), once per idle period. Returns new reminders written."""
+def inactive_reminders_send(*, now: datetime, chunk_size: int = CHUNK_SIZE, days: int = INACTIVE_DAYS) -> int:
+    """Enrollments not started or in progress, on a published course, with no activity for ``days`` (14): the
+    person (while an active member), once per idle period. Returns new reminders written."""
     today = timezone.localdate(now)
     due = (Enrollment.objects.filter(status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.IN_PROGRESS],
-                                     last_activity_at__lt=now - timedelta(days=INACTIVE_DAYS),
+                                     last_activity_at__lt=now - timedelta(days=days),
                                      course__is_published=True)
            .select_related("course", "user"))
     written = 0
@@ -128,13 +134,11 @@ def inactive_reminders_send(*, now: datetime, chunk_size: int = CHUNK_SIZE) -> i
 
 # --- a certification expiring ------------------------------------------------------------------------------------
 
-def expiry_reminder(*, expires_on: date, today: date) -> str | None:
-    """The reminder due for an expiry date: "d60:<date>", "d30:<date>" or "d7:<date>", or None when none is due."""
-    days_left = (expires_on - today).days
-    if days_left < 0 or days_left > EXPIRY_REMINDER_DAYS[0]:
-        return None
-    step = min(d for d in EXPIRY_REMINDER_DAYS if d >= days_left)
-    return f"d{step}:{expires_on.isoformat()}"
+def expiry_reminder(*, expires_on: date, today: date, steps: tuple[int, ...] = EXPIRY_REMINDER_DAYS) -> str | None:
+    """The reminder due for an expiry date: "d60:<date>", "d30:<date>" or "d7:<date>" (the rule's steps), or None
+    when none is due."""
+    step = nudges.reminder_step((expires_on - today).days, steps)
+    return None if step is None else f"d{step}:{expires_on.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -201,12 +205,16 @@ def _award_context(award: CertificationAward, *, language: str, today: date) -> 
             "days_left": (award.expires_on - today).days}
 
 
-def expiry_reminders_send(*, today: date, chunk_size: int = CHUNK_SIZE) -> tuple[int, int]:
-    """Valid certifications expiring within 60 days: the holder (while an active member) at 60, 30 and 7 days;
-    and the partner's admins at the same steps when the partner's tier depends on the certification.
+def expiry_reminders_send(*, today: date, chunk_size: int = CHUNK_SIZE, steps: tuple[int, ...] = EXPIRY_REMINDER_DAYS,
+                          to_holders: bool = True, to_admins: bool = True) -> tuple[int, int]:
+    """Valid certifications expiring within the first step (60 days): the holder (while an active member) at each
+    step (60, 30 and 7 days); and the partner's admins at the same steps when the partner's tier depends on the
+    certification. ``to_holders`` / ``to_admins`` leave one side out (its rule is disabled).
     Returns (holder reminders, admin notices) newly written."""
+    if not steps or not (to_holders or to_admins):
+        return 0, 0
     due = (CertificationAward.objects.active_on(today)
-           .filter(expires_on__lte=today + timedelta(days=EXPIRY_REMINDER_DAYS[0]))
+           .filter(expires_on__lte=today + timedelta(days=steps[0]))
            .select_related("certification", "user"))
     certificates_url = portal_url("enablement:certificates")
     team_url = portal_url("enablement:team_progress")
@@ -215,36 +223,49 @@ def expiry_reminders_send(*, today: date, chunk_size: int = CHUNK_SIZE) -> tuple
         people = _people(partner_ids={a.partner_id for a in awards}, user_ids={a.user_id for a in awards},
                          with_admins=True)
         held = [a for a in awards if people.holds(a.partner_id, a.user_id)]
-        depends = tier_dependence(awards=held, today=today) if held else {}
-        to_holders, to_admins = [], []
+        depends = tier_dependence(awards=held, today=today) if held and to_admins else {}
+        holder_notices, admin_notices = [], []
         for award in held:
-            window = expiry_reminder(expires_on=award.expires_on, today=today)
+            window = expiry_reminder(expires_on=award.expires_on, today=today, steps=steps)
             if window is None:
                 continue
-            language = language_for(language=None, user=award.user)
-            to_holders.append(Notice(
-                subject=award, recipient=award.user, partner=award.partner_id, language=language, window=window,
-                context={**_award_context(award, language=language, today=today), "certificates_url": certificates_url}))
+            if to_holders:
+                language = language_for(language=None, user=award.user)
+                holder_notices.append(Notice(
+                    subject=award, recipient=award.user, partner=award.partner_id, language=language, window=window,
+                    context={**_award_context(award, language=language, today=today),
+                             "certificates_url": certificates_url}))
             risk = depends.get(award.pk)
             if risk is None:
                 continue
             for admin in people.admins.get(award.partner_id, []):
                 language = language_for(language=None, user=admin)
-                to_admins.append(Notice(
+                admin_notices.append(Notice(
                     subject=award, recipient=admin, partner=award.partner_id, language=language, window=window,
                     context={**_award_context(award, language=language, today=today),
                              "holder_name": award.user.full_name or award.user.email,
                              "tier_name": risk.tier.display_name(language), "required": risk.required,
                              "active": risk.active, "remaining": risk.remaining, "team_url": team_url}))
-        holders += notify_bulk(kind=KIND_CERTIFICATION_EXPIRING, notices=to_holders) if to_holders else 0
-        admins += notify_bulk(kind=KIND_CERTIFICATION_TIER_RISK, notices=to_admins) if to_admins else 0
+        holders += notify_bulk(kind=KIND_CERTIFICATION_EXPIRING, notices=holder_notices) if holder_notices else 0
+        admins += notify_bulk(kind=KIND_CERTIFICATION_TIER_RISK, notices=admin_notices) if admin_notices else 0
     return holders, admins
 
 
 def enablement_nudges_send(*, now: datetime | None = None, chunk_size: int = CHUNK_SIZE) -> NudgeResult:
-    """Every enablement nudge due at ``now``; safe to run as often as wanted (each reminder is written once)."""
+    """Every enablement nudge due at ``now``; safe to run as often as wanted (each reminder is written once).
+    A rule an operator disabled writes nothing; each rule's run is logged."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    holders, admins = expiry_reminders_send(today=today, chunk_size=chunk_size)
-    return NudgeResult(course_inactive=inactive_reminders_send(now=now, chunk_size=chunk_size),
-                       certification_expiring=holders, certification_tier_risk=admins)
+    result = NudgeResult()
+    # One pass serves both certification rules (the same awards, the same windows); each logs its own run.
+    with nudges.run(CERTIFICATION_EXPIRING.code) as holders_run, nudges.run(CERTIFICATION_TIER_RISK.code) as risk_run:
+        steps = nudges.reminder_steps(holders_run.params, "first_days", "second_days", "third_days")
+        holders, admins = expiry_reminders_send(today=today, chunk_size=chunk_size, steps=steps,
+                                                to_holders=holders_run.enabled, to_admins=risk_run.enabled)
+        holders_run.sent = result.certification_expiring = holders
+        risk_run.sent = result.certification_tier_risk = admins
+    with nudges.run(COURSE_INACTIVE.code) as run:
+        if run.enabled:
+            run.sent = result.course_inactive = inactive_reminders_send(now=now, chunk_size=chunk_size,
+                                                                        days=run.params["days"])
+    return result

@@ -7,6 +7,9 @@ outbox's de-duplication key: the subject is the activity, claim or fund and the 
 ("d14"/"d3" with the deadline, the fund's expiry date, the information request's timestamp), so a second
 run, or a run after a missed day, writes nothing it wrote before.
 
+Each of the three is a nudge rule operators switch (and, for the claim window, tune) in the admin
+(mdf/nudge_rules.py); every pass is logged as a NudgeRun with the notices it wrote, a disabled one writes nothing.
+
 Reads across partners: runs in an unscoped task (mdf.tasks.nudges); works in any scope that covers the rows.
 """
 
@@ -20,13 +23,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mdf.models import Activity, Claim, Fund, MdfProgram
+from mdf.nudge_rules import CLAIM_WINDOW_CLOSING, FUND_EXPIRING, INFO_REMINDER
 from partners.models import Membership
+from prm.notifications import nudges
 from prm.notifications.services import Notice, notify_bulk
 
 from .notices import activity_context, info_window
 
 CHUNK_SIZE = 500
-CLAIM_REMINDER_DAYS = (14, 3)  # days before the claim deadline; the nearest one reached is sent
+CLAIM_REMINDER_DAYS = (14, 3)  # the rule's defaults: days before the claim deadline; the nearest one reached is sent
 
 KIND_CLAIM_WINDOW = "mdf.claim_window_closing"
 KIND_FUND_EXPIRING = "mdf.fund_expiring"
@@ -83,20 +88,22 @@ def _people_for(activity: Activity, admins, members, users) -> list:
 
 # --- claim window closing ---------------------------------------------------------------------------------
 
-def claim_window_reminder(*, deadline: date, today: date) -> str | None:
-    """The reminder due for a claim deadline: "d14:<deadline>" or "d3:<deadline>", or None when none is due."""
-    days_left = (deadline - today).days
-    if days_left < 0 or days_left > CLAIM_REMINDER_DAYS[0]:
-        return None
-    step = min(d for d in CLAIM_REMINDER_DAYS if d >= days_left)
-    return f"d{step}:{deadline.isoformat()}"
+def claim_window_reminder(*, deadline: date, today: date, steps: tuple[int, ...] = CLAIM_REMINDER_DAYS) -> str | None:
+    """The reminder due for a claim deadline: "d14:<deadline>" or "d3:<deadline>" (the rule's steps), or None
+    when none is due."""
+    step = nudges.reminder_step((deadline - today).days, steps)
+    return None if step is None else f"d{step}:{deadline.isoformat()}"
 
 
-def claim_window_reminders_send(*, today: date, chunk_size: int = CHUNK_SIZE) -> int:
+def claim_window_reminders_send(*, today: date, chunk_size: int = CHUNK_SIZE,
+                                steps: tuple[int, ...] = CLAIM_REMINDER_DAYS) -> int:
     """Pre-approved activities that have ended, with no submitted claim, whose claim window closes within
-    14 days: the creator and the partner's admins, in their language. Returns new reminders written."""
+    the first step (14 days): the creator and the partner's admins, in their language. Returns new reminders
+    written."""
+    if not steps:
+        return 0
     due = (Activity.objects.filter(status=Activity.Status.APPROVED, ends_on__lte=today, claim_deadline__gte=today,
-                                   claim_deadline__lte=today + timedelta(days=CLAIM_REMINDER_DAYS[0]))
+                                   claim_deadline__lte=today + timedelta(days=steps[0]))
            .filter(Q(claim__isnull=True) | Q(claim__status=Claim.Status.DRAFT)))
     written = 0
     for activities in _chunks(due, chunk_size):
@@ -104,7 +111,7 @@ def claim_window_reminders_send(*, today: date, chunk_size: int = CHUNK_SIZE) ->
                                              creator_ids={a.created_by_id for a in activities})
         notices = []
         for activity in activities:
-            window = claim_window_reminder(deadline=activity.claim_deadline, today=today)
+            window = claim_window_reminder(deadline=activity.claim_deadline, today=today, steps=steps)
             if window is None:
                 continue
             context = activity_context(activity, days_left=(activity.claim_deadline - today).days)
@@ -180,12 +187,22 @@ def info_reminders_send(*, now: datetime, program: MdfProgram, chunk_size: int =
 
 
 def mdf_nudges_send(*, now: datetime | None = None, chunk_size: int = CHUNK_SIZE) -> NudgeResult:
-    """Every MDF nudge due at ``now``; safe to run as often as wanted (each reminder is written once)."""
+    """Every MDF nudge due at ``now``; safe to run as often as wanted (each reminder is written once).
+    A rule an operator disabled writes nothing; each rule's run is logged."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     program = MdfProgram.current()
-    return NudgeResult(
-        claim_window_closing=claim_window_reminders_send(today=today, chunk_size=chunk_size),
-        fund_expiring=fund_expiry_warnings_send(today=today, program=program, chunk_size=chunk_size),
-        info_reminders=info_reminders_send(now=now, program=program, chunk_size=chunk_size),
-    )
+    result = NudgeResult()
+    with nudges.run(CLAIM_WINDOW_CLOSING.code) as run:
+        if run.enabled:
+            steps = nudges.reminder_steps(run.params, "first_days", "second_days")
+            run.sent = result.claim_window_closing = claim_window_reminders_send(
+                today=today, chunk_size=chunk_size, steps=steps)
+    with nudges.run(FUND_EXPIRING.code) as run:
+        if run.enabled:
+            run.sent = result.fund_expiring = fund_expiry_warnings_send(today=today, program=program,
+                                                                         chunk_size=chunk_size)
+    with nudges.run(INFO_REMINDER.code) as run:
+        if run.enabled:
+            run.sent = result.info_reminders = info_reminders_send(now=now, program=program, chunk_size=chunk_size)
+    return result

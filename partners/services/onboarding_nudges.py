@@ -5,6 +5,9 @@ Set-based: partners are read in chunks, each chunk with a fixed number of querie
 with notify_bulk. "Never twice" comes from the outbox's de-duplication key: the subject is the
 partner and the window names the episode (the date of the last progress, or the version and the
 reminder), so a second run writes nothing.
+
+Operators switch each pass on or off and set its days in the admin (partners/nudge_rules.py); every pass is
+logged as a NudgeRun with the notices it wrote, and a disabled one writes nothing.
 """
 
 from dataclasses import dataclass
@@ -15,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import PartnerOrganization
+from partners.nudge_rules import AGREEMENT_REACCEPTANCE_DUE, ONBOARDING_STALLED
 from partners.onboarding_selectors import (
     AgreementState,
     admins_by_partner,
@@ -24,11 +28,12 @@ from partners.onboarding_selectors import (
     latest_acceptances_by_partner,
     published_versions,
 )
+from prm.notifications import nudges
 from prm.notifications.services import Notice, notify_bulk
 from prm.tenancy.scoping import partners_scope
 
 CHUNK_SIZE = 500
-REACCEPT_REMINDER_DAYS = (14, 3)  # days before the deadline; the nearest one that has been reached is sent
+REACCEPT_REMINDER_DAYS = (14, 3)  # the rule's defaults: days before the deadline; the nearest one reached is sent
 
 KIND_STALLED = "partners.onboarding_stalled"
 KIND_STALLED_MANAGER = "partners.onboarding_stalled_manager"
@@ -43,7 +48,8 @@ class NudgeResult:
 
 
 def stall_days() -> int:
-    return max(1, int(getattr(settings, "PRM_ONBOARDING_STALL_DAYS", 7)))
+    """The stall threshold when no operator has set one (the rule's default: PRM_ONBOARDING_STALL_DAYS)."""
+    return ONBOARDING_STALLED.defaults()["days"]
 
 
 def _site(path: str) -> str:
@@ -87,7 +93,7 @@ def _stalled_notices(partners, *, now: datetime, days: int) -> tuple[list[Notice
     return to_admins, to_managers
 
 
-def _reaccept_notices(partners, *, versions, today) -> list[Notice]:
+def _reaccept_notices(partners, *, versions, today, steps=REACCEPT_REMINDER_DAYS) -> list[Notice]:
     acceptances = latest_acceptances_by_partner(partner_ids=[p.pk for p in partners])
     due: list[tuple[PartnerOrganization, object, int]] = []
     for partner in partners:
@@ -99,7 +105,7 @@ def _reaccept_notices(partners, *, versions, today) -> list[Notice]:
         if status.state != AgreementState.DUE:
             continue
         days_left = (status.deadline - today).days
-        reminder = min((d for d in REACCEPT_REMINDER_DAYS if days_left <= d), default=None)
+        reminder = min((d for d in steps if days_left <= d), default=None)
         if reminder is not None:
             due.append((partner, status, reminder))
     if not due:
@@ -121,17 +127,26 @@ def onboarding_nudges_send(*, now: datetime | None = None) -> NudgeResult:
     """One pass over every partner that may need a nudge; safe to run as often as wanted."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    days = stall_days()
     result = NudgeResult()
-    onboarding = PartnerOrganization.objects.filter(status=PartnerOrganization.Status.ONBOARDING)
-    for partners in _partner_chunks(onboarding):
-        to_admins, to_managers = _stalled_notices(partners, now=now, days=days)
-        result.stalled_admins += notify_bulk(kind=KIND_STALLED, notices=to_admins) if to_admins else 0
-        result.stalled_managers += notify_bulk(kind=KIND_STALLED_MANAGER, notices=to_managers) if to_managers else 0
-    versions = published_versions()
-    if versions:
-        with_portal = PartnerOrganization.objects.filter(status__in=PartnerOrganization.PORTAL_STATUSES)
-        for partners in _partner_chunks(with_portal):
-            notices = _reaccept_notices(partners, versions=versions, today=today)
-            result.reacceptance_due += notify_bulk(kind=KIND_REACCEPT_DUE, notices=notices) if notices else 0
+    with nudges.run(ONBOARDING_STALLED.code) as run:
+        if run.enabled:
+            days = run.params["days"]
+            onboarding = PartnerOrganization.objects.filter(status=PartnerOrganization.Status.ONBOARDING)
+            for partners in _partner_chunks(onboarding):
+                to_admins, to_managers = _stalled_notices(partners, now=now, days=days)
+                admins = notify_bulk(kind=KIND_STALLED, notices=to_admins) if to_admins else 0
+                managers = notify_bulk(kind=KIND_STALLED_MANAGER, notices=to_managers) if to_managers else 0
+                result.stalled_admins += admins
+                result.stalled_managers += managers
+                run.sent += admins + managers
+    with nudges.run(AGREEMENT_REACCEPTANCE_DUE.code) as run:
+        steps = nudges.reminder_steps(run.params, "first_days", "second_days")
+        versions = published_versions() if run.enabled and steps else []
+        if versions:
+            with_portal = PartnerOrganization.objects.filter(status__in=PartnerOrganization.PORTAL_STATUSES)
+            for partners in _partner_chunks(with_portal):
+                notices = _reaccept_notices(partners, versions=versions, today=today, steps=steps)
+                written = notify_bulk(kind=KIND_REACCEPT_DUE, notices=notices) if notices else 0
+                result.reacceptance_due += written
+                run.sent += written
     return result

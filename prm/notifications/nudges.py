@@ -3,7 +3,8 @@
 A nudge rule is owned by the app that knows the facts (onboarding stalled: partners; protection expiring:
 dealreg; claim window closing: mdf; certification expiring: enablement; no login for 30 days and at-risk:
 analytics). The owner registers it with its thresholds and defaults, reads the operator's settings when its
-job runs, and records the run, so one admin page lists every rule, its last run and what it sent:
+job runs, and records the run, so one admin page lists every rule, its last run and what it sent.
+Each app declares its rules in ``<app>/nudge_rules.py``, imported from its AppConfig.ready():
 
     from prm.notifications import nudges
 
@@ -22,23 +23,50 @@ job runs, and records the run, so one admin page lists every rule, its last run 
             run.sent += notify_bulk(...)
 
 "Never twice for the same reason" stays the outbox's job (dedupe keys); a rule only decides who is due.
+A disabled rule's job still runs and is logged (enabled=False), but writes nothing. Whether a notice comes
+right away, in the daily digest or not at all is each recipient's preference per kind (non-essential kinds).
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 
 
 @dataclass(frozen=True)
 class Param:
+    """One integer threshold of a rule, with its bounds.
+
+    ``setting`` names a Django setting whose value, when present, is the default instead of ``default``:
+    the jobs read such settings before the rules existed, so a deployment that set one keeps its value
+    until an operator chooses another in the admin. It is read when the rule runs, not at import.
+    """
+
     code: str
     label: str | Promise
     default: int
     minimum: int = 0
     maximum: int = 3650
+    setting: str = ""
+    help_text: str | Promise = ""
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and self.minimum <= value <= self.maximum
+
+    def initial(self) -> int:
+        """The default now: the setting's value (brought within the bounds) when it is set, else ``default``."""
+        if self.setting:
+            value = getattr(settings, self.setting, None)
+            try:
+                value = int(value) if value is not None and not isinstance(value, bool) else None
+            except (TypeError, ValueError):
+                value = None
+            if value is not None:
+                return min(max(value, self.minimum), self.maximum)
+        return self.default
 
 
 @dataclass(frozen=True)
@@ -50,9 +78,22 @@ class Rule:
     params: tuple[Param, ...] = ()
     description: str | Promise = ""
     audience: str = "partners"      # "partners" or "staff"
+    # An admin URL name where more of its thresholds are set (e.g. the MDF program), and that page's name:
+    # linked next to its own thresholds in the admin.
+    configured_at: str = ""
+    configured_at_label: str | Promise = ""
 
     def defaults(self) -> dict[str, int]:
-        return {p.code: p.default for p in self.params}
+        return {p.code: p.initial() for p in self.params}
+
+    def effective(self, raw: dict | None) -> dict[str, int]:
+        """Each threshold: the stored value when it is valid, else the default."""
+        params = self.defaults()
+        for param in self.params:
+            value = (raw or {}).get(param.code)
+            if param.accepts(value):
+                params[param.code] = value
+        return params
 
 
 _RULES: dict[str, Rule] = {}
@@ -87,12 +128,21 @@ def settings_for(code: str) -> Settings:
     rule = get_rule(code)
     stored = NudgeRule.objects.filter(pk=code).values_list("enabled", "params").first()
     enabled, raw = stored if stored else (True, {})
-    params = rule.defaults()
-    for param in rule.params:
-        value = (raw or {}).get(param.code)
-        if isinstance(value, int) and not isinstance(value, bool) and param.minimum <= value <= param.maximum:
-            params[param.code] = value
-    return Settings(enabled=enabled, params=params)
+    return Settings(enabled=enabled, params=rule.effective(raw if isinstance(raw, dict) else {}))
+
+
+def reminder_steps(params: dict[str, int], *codes: str) -> tuple[int, ...]:
+    """Reminder days ("14 and 3 days before") from separate params, largest first; 0 means "no such reminder"
+    and a repeated value counts once, so any order an operator enters works."""
+    return tuple(sorted({params[c] for c in codes if params.get(c, 0) > 0}, reverse=True))
+
+
+def reminder_step(days_left: int, steps: tuple[int, ...]) -> int | None:
+    """The reminder due with ``days_left`` to go: the nearest step reached (so a run after a missed day still
+    sends the current one), or None before the first step, after the deadline, or with no steps."""
+    if not steps or days_left < 0 or days_left > steps[0]:
+        return None
+    return min(d for d in steps if d >= days_left)
 
 
 @dataclass

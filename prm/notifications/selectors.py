@@ -1,11 +1,13 @@
-"""Reads for the notification pages: a user's preferences and whom an unsubscribe link is for."""
+"""Reads for the notification pages: a user's preferences, whom an unsubscribe link is for, and the nudge rules'
+admin page (last runs, notices written)."""
 
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from .kinds import NotificationKind, all_kinds
-from .models import NotificationPreference
+from .models import Notification, NotificationPreference, NudgeRun
 from .tokens import read_unsubscribe_token
 
 
@@ -44,3 +46,40 @@ def unsubscribe_target(*, token: str) -> UnsubscribeTarget | None:
     if user is None:
         return None
     return UnsubscribeTarget(user=user, kinds=kinds)
+
+
+# --- nudge rules (the admin page) ----------------------------------------------------------------------------
+
+
+def nudge_rules_with_last_run(queryset):
+    """The rules of ``queryset`` with their last run's fields (``last_started_at``, ``last_finished_at``,
+    ``last_enabled``, ``last_sent``, ``last_error``), in the same query: one correlated subquery per field on the
+    (rule, -started_at) index, so a page of rules costs one query whatever the length of the run log."""
+    latest = NudgeRun.objects.filter(rule=OuterRef("code")).order_by("-started_at", "-pk")
+    return queryset.annotate(**{
+        f"last_{name}": Subquery(latest.values(name)[:1])
+        for name in ("started_at", "finished_at", "enabled", "sent", "error")
+    })
+
+
+@dataclass(frozen=True)
+class NoticeCount:
+    written: int = 0    # outbox rows created (each reason once)
+    delivered: int = 0  # of which sent by e-mail (alone or in a digest)
+
+
+def nudge_notice_counts(*, kinds, since, partner_ids: list[int] | None = None) -> dict[str, NoticeCount]:
+    """kind -> notices written since ``since``: one aggregate query for every kind asked. ``partner_ids`` narrows
+    the count to a staff user's partners (None: every row, for operators)."""
+    rows = Notification.objects.filter(kind__in=list(kinds), created_at__gte=since)
+    if partner_ids is not None:
+        rows = rows.filter(partner_id__in=partner_ids)
+    counts = (rows.order_by().values("kind")
+              .annotate(written=Count("id"), delivered=Count("id", filter=Q(status=Notification.Status.SENT)))
+              .values_list("kind", "written", "delivered"))
+    return {kind: NoticeCount(written, delivered) for kind, written, delivered in counts}
+
+
+def nudge_runs_recent(*, code: str, limit: int = 20) -> list[NudgeRun]:
+    """The last ``limit`` runs of one rule, newest first (one query on the (rule, -started_at) index)."""
+    return list(NudgeRun.objects.filter(rule=code).order_by("-started_at", "-pk")[:limit])

@@ -1,5 +1,5 @@
 """Writes of the notification engine: notify() / notify_bulk() into the outbox, preference changes,
-the admin's resend.
+the admin's resend, and the operators' nudge rule settings.
 
 Sending, the outbox sweep and digests live in delivery.py (tasks.py adapts them to Celery).
 """
@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from prm.common.audit import audit
 
+from . import nudges
 from .kinds import NotificationKind, get_kind
-from .models import Notification, NotificationPreference
+from .models import Notification, NotificationPreference, NudgeRule
 
 logger = logging.getLogger(__name__)
 
@@ -308,3 +309,50 @@ def notifications_resend_failed(*, notification_ids: Iterable[int], actor) -> in
     for pk in ids:
         transaction.on_commit(partial(dispatch, pk), robust=True)
     return len(ids)
+
+
+# --- nudge rules -----------------------------------------------------------------------------------------------
+
+
+def nudge_rules_ensure() -> None:
+    """A settings row for every registered rule (the admin lists rows): one INSERT that skips existing ones, so
+    it is safe to call on every admin page view and concurrently."""
+    NudgeRule.objects.bulk_create([NudgeRule(code=rule.code) for rule in nudges.all_rules()], ignore_conflicts=True)
+
+
+@transaction.atomic
+def nudge_rule_update(*, code: str, enabled: bool, params: dict[str, int], actor) -> NudgeRule:
+    """Set a rule's switch and thresholds (operators only; the admin checks). All or nothing: a value out of its
+    bounds, or a threshold the rule does not declare, changes nothing (ValidationError keyed by threshold).
+
+    A threshold equal to its default is not stored, so it keeps following the default (and the setting behind
+    it). Records who changed it and one audit row with the values before and after; a save that changes
+    nothing writes nothing.
+    """
+    rule = nudges.get_rule(code)
+    declared = {param.code: param for param in rule.params}
+    errors = {}
+    for name in set(params) - set(declared):
+        errors[name] = ValidationError(_("This rule has no such threshold."), code="unknown_param")
+    for name, param in declared.items():
+        value = params.get(name, param.initial())
+        if not param.accepts(value):
+            errors[name] = ValidationError(
+                _("Enter a whole number from %(minimum)d to %(maximum)d.")
+                % {"minimum": param.minimum, "maximum": param.maximum}, code="out_of_range")
+    if errors:
+        raise ValidationError(errors)
+    defaults = rule.defaults()
+    values = {name: params.get(name, defaults[name]) for name in declared}
+    row, _created = NudgeRule.objects.select_for_update().get_or_create(code=code)
+    before = {"enabled": row.enabled, "params": rule.effective(row.params if isinstance(row.params, dict) else {})}
+    stored = {name: value for name, value in values.items() if value != defaults[name]}
+    if before == {"enabled": bool(enabled), "params": values} and row.params == stored:
+        return row
+    row.enabled = bool(enabled)
+    row.params = stored
+    row.updated_by = actor if getattr(actor, "pk", None) else None
+    row.save(update_fields=["enabled", "params", "updated_by", "updated_at"])
+    audit(actor=actor, action="notifications.nudge_rule.updated", target=row,
+          data={"before": before, "after": {"enabled": row.enabled, "params": values}})
+    return row
