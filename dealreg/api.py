@@ -1,11 +1,14 @@
 """Deal registrations in the API: full CRUD of the caller's partner's own registrations, with the same
-rules as the portal (the services decide), plus submit, withdraw and protection extensions.
+rules as the portal (the services decide), plus submit, withdraw, protection extensions and closing as won
+or lost; participants and deals shared with the caller come from dealreg/api_participants.py.
 
 Runs in the caller's partner scope: another partner's registration answers 404. Writing needs the
 ``can_register_deals`` capability. A registration shows only ``has_conflict`` (a boolean) about
 conflicts: never whose, which or how much.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,8 +28,16 @@ from partners.api import PARTNER_HEADER, PartnerAPIMixin
 from prm.accounts.api import error_responses
 
 from . import selectors
+from .api_participants import (
+    OUTCOME_ERROR_FIELDS,
+    PARTICIPANT_CAPABILITIES,
+    DealParticipantActions,
+    OutcomeSerializer,
+    raise_on_field,
+)
 from .models import Deal, ExtensionRequest, Product
 from .services.extensions import extension_request
+from .services.outcomes import deal_close_lost, deal_close_won
 from .services.registration import deal_create, deal_delete, deal_submit, deal_update, deal_withdraw
 
 CAN_REGISTER = "can_register_deals"
@@ -56,7 +67,8 @@ class DealSerializer(serializers.ModelSerializer):
             "id", "reference", "status", "customer_name", "customer_domain", "customer_contact_email",
             "customer_country", "products", "value", "currency", "expected_close_date", "stage", "description",
             "private_notes", "has_conflict", "is_co_sell", "registered_at", "submitted_at", "decided_at",
-            "rejection_reason", "decision_reason", "protected_until", "mdf_activity", "created_at", "updated_at",
+            "rejection_reason", "decision_reason", "protected_until", "mdf_activity", "closed_at", "won_amount",
+            "won_currency", "lost_reason", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -165,13 +177,15 @@ def _values(validated: dict) -> tuple[dict, list | None]:
     ),
 )
 @extend_schema(tags=["deals"], parameters=[PARTNER_HEADER])
-class DealViewSet(PartnerAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DealViewSet(PartnerAPIMixin, DealParticipantActions, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                  viewsets.GenericViewSet):
     """Your organisation's deal registrations."""
 
     serializer_class = DealSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     capabilities = {"create": CAN_REGISTER, "partial_update": CAN_REGISTER, "destroy": CAN_REGISTER,
-                    "submit": CAN_REGISTER, "withdraw": CAN_REGISTER}
+                    "submit": CAN_REGISTER, "withdraw": CAN_REGISTER, "close": CAN_REGISTER,
+                    **PARTICIPANT_CAPABILITIES}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -229,6 +243,28 @@ class DealViewSet(PartnerAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         serializer.is_valid(raise_exception=True)
         deal = deal_withdraw(deal=self.get_object(), actor=request.user,
                              reason=serializer.validated_data.get("reason", ""))
+        return Response(self._fresh(deal))
+
+    @extend_schema(request=OutcomeSerializer, responses={200: DealSerializer, **error_responses(400, 401, 403, 404)},
+                   description=_("Close your approved (or expired) registration as won, with the final amount and "
+                                 "currency (converted to the program's base currency at the close date's exchange "
+                                 "rate), or as lost, with the reason."))
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        deal = self.get_object()
+        serializer = OutcomeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        closed_on = data.get("closed_on") or timezone.localdate()
+        try:
+            if data["outcome"] == "won":
+                deal = deal_close_won(deal=deal, amount=data["amount"], currency=data["currency"],
+                                      closed_on=closed_on, actor=request.user)
+            else:
+                deal = deal_close_lost(deal=deal, reason=data["lost_reason"], closed_on=closed_on,
+                                       actor=request.user)
+        except DjangoValidationError as error:
+            raise_on_field(error, OUTCOME_ERROR_FIELDS)
         return Response(self._fresh(deal))
 
     @extend_schema(methods=["GET"], request=None,

@@ -1,7 +1,7 @@
 """Celery adapters for CRM imports (found by prm.celery's autodiscovery of ``tasks_imports``).
 
 Global tasks: an import spans partners (historical registrations) or none (vendor data, rates). The
-services claim their job and are idempotent, so a re-delivered task does no harm.
+services claim their job and are idempotent, so a re-delivered (or re-queued by the sweep) task does no harm.
 """
 
 from celery import shared_task
@@ -23,3 +23,11 @@ def import_commit(*, job_id: int) -> str:
 
     job = import_job_commit(job_id=job_id)
     return job.status if job else "skipped"
+
+
+@shared_task(name="dealreg.imports_sweep", base=GlobalTask)
+def imports_sweep() -> int:
+    """Every few minutes: queue again import steps whose dispatch was lost or whose worker died."""
+    from dealreg.services.imports import import_jobs_sweep
+
+    return import_jobs_sweep()

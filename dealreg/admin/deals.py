@@ -4,7 +4,9 @@ every registration, decisions one by one or in bulk, extension requests; and wha
 
 Registrations are partner-owned: the tenancy middleware already narrows them to the manager's
 regions. Every decision goes through dealreg.services (locks, audit, e-mail), never a field edit:
-registration fields are read-only here.
+registration fields are read-only here, and so is the change page: it has no save button and refuses a
+POST (saving the empty form would write back every column as read, racing the services' row locks, and
+log a "change" that decided nothing). What a manager can do there is offered as the decide and outcome links.
 """
 
 from django.contrib import admin, messages
@@ -41,6 +43,7 @@ from dealreg.services.conflict_check import check_conflicts
 from dealreg.services.errors import DealStateError
 from dealreg.services.escalation import overdue_cutoff
 from dealreg.services.extensions import extension_approve, extension_deny
+from dealreg.services.outcomes import STAFF_CLOSABLE
 from dealreg.sla import business_hours_between, sla_hours
 from partners.tiers.selectors import priority_review_expression
 from prm.common.money import format_money
@@ -118,7 +121,24 @@ READONLY_FIELDS = [
 ]
 
 
-class _DealAdminBase(_DealDisplay, admin.ModelAdmin):
+class ReadOnlyChangePageMixin:
+    """A change page that shows and never saves: no save or delete buttons, and a POST is refused.
+
+    ``change`` permission still matters: it unlocks the decision pages and actions.
+    """
+
+    view_on_site = False  # get_absolute_url points into the partner portal
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
+                         "show_save_and_add_another": False, "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class _DealAdminBase(ReadOnlyChangePageMixin, _DealDisplay, admin.ModelAdmin):
+    change_form_template = "admin/dealreg/deal_change_form.html"
     list_select_related = ("partner", "partner__region", "registered_by")
     search_fields = ("reference", "customer_name", "customer_domain", "partner__name")
     show_full_result_count = False
@@ -150,6 +170,16 @@ class _DealAdminBase(_DealDisplay, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # registrations stay on record
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The only ways to change a registration here: decide it, or record its outcome.
+        may_change = obj is not None and self.has_change_permission(request, obj)
+        context["decide_url"] = (reverse("admin:dealreg_deal_decide", args=[obj.pk])
+                                 if may_change and obj.status in (Deal.Status.SUBMITTED, Deal.Status.MORE_INFO)
+                                 else "")
+        context["outcome_url"] = (reverse("admin:dealreg_deal_outcome", args=[obj.pk])
+                                  if may_change and obj.status in STAFF_CLOSABLE else "")
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
 @admin.register(Deal)
@@ -312,7 +342,7 @@ class DealApprovalQueueAdmin(DealAdmin):
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(admin.ModelAdmin):
+class ExtensionRequestAdmin(ReadOnlyChangePageMixin, admin.ModelAdmin):
     list_display = ("deal", "partner_name", "status", "requested_at", "protected_until_before",
                     "protected_until_after", "requested_by", "decide_link")
     list_filter = ("status", "deal__partner__region")

@@ -1,5 +1,6 @@
 """CRM imports in the admin (operators): upload a CSV, watch every row being checked, read the row errors
-or the preview, confirm, watch the write. Progress refreshes every second with htmx, or by reloading."""
+or the preview, confirm, watch the write. Progress refreshes every second with htmx, or by reloading.
+While a step is queued or running, the page says which, since when, and whether it was queued again."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,13 +9,45 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from dealreg.imports import columns_for, write_csv
 from dealreg.models import ImportJob
-from dealreg.services.imports import import_job_confirm, import_job_create, import_job_progress
+from dealreg.services.imports import (
+    LOST_DISPATCH_AFTER,
+    MAX_ATTEMPTS,
+    import_job_confirm,
+    import_job_create,
+    import_job_progress,
+)
 from prm.tenancy.admin import OperatorOnlyMixin
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else "—"
+
+
+def job_state(job: ImportJob, *, now=None) -> str:
+    """Where a queued or running step stands, for the operator; "" once the job has finished."""
+    if not job.is_running:
+        return ""
+    now = now or timezone.now()
+    if job.is_waiting:
+        since = job.queued_at or job.created_at
+        text = gettext("Waiting for a background worker since %(when)s.") % {"when": _when(since)}
+        if job.dispatch_count > 1:
+            text += " " + gettext("Queued again automatically (%(count)d times so far).") % {"count": job.dispatch_count}
+        if now - since > LOST_DISPATCH_AFTER:
+            text += " " + gettext("It is queued again every few minutes until a worker takes it.")
+        return text
+    text = gettext("Running since %(when)s.") % {"when": _when(job.started_at)}
+    if job.attempts > 1:
+        text += " " + gettext("Attempt %(attempt)d of %(max)d: an earlier run stopped without finishing.") % {
+            "attempt": job.attempts, "max": MAX_ATTEMPTS}
+    return text
 
 
 class ImportUploadForm(forms.Form):
@@ -30,8 +63,8 @@ class ImportUploadForm(forms.Form):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(OperatorOnlyMixin, admin.ModelAdmin):
-    list_display = ("created_at", "kind", "original_name", "status", "progress", "total_rows", "error_count",
-                    "created_by")
+    list_display = ("created_at", "kind", "original_name", "status", "state", "progress", "total_rows",
+                    "error_count", "created_by")
     list_filter = ("kind", "status")
     list_select_related = ("created_by",)
     show_full_result_count = False
@@ -44,6 +77,10 @@ class ImportJobAdmin(OperatorOnlyMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        return job_state(obj) or "—"
 
     @admin.display(description=_("progress"))
     def progress(self, obj):
@@ -85,7 +122,7 @@ class ImportJobAdmin(OperatorOnlyMixin, admin.ModelAdmin):
     def _job_context(self, job: ImportJob) -> dict:
         done, total = import_job_progress(job=job)
         percent = int(done * 100 / total) if total else (0 if job.is_running else 100)
-        return {"job": job, "done": done, "total": total, "percent": percent,
+        return {"job": job, "done": done, "total": total, "percent": percent, "state": job_state(job),
                 "preview_columns": list(job.preview[0]) if job.preview else []}
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -10,7 +10,11 @@ from django.utils.translation import gettext_lazy as _
 class ImportJob(models.Model):
     """One uploaded file. VALIDATING -> VALID | INVALID; VALID -> (confirmed) COMMITTING -> DONE | FAILED.
 
-    Nothing is written unless every row is valid, and the commit is one transaction.
+    Nothing is written unless every row is valid, and the commit is one transaction. VALIDATING and
+    COMMITTING are "a step is queued or running": ``queued_at``/``dispatch_count`` record the hand-overs to
+    the broker, ``started_at``/``attempts`` the workers that began the step. A dispatch lost at commit
+    (broker down) or a worker that died mid-step leaves the status as it was; the sweep
+    (dealreg.services.imports.import_jobs_sweep) queues the step again.
     """
 
     class Kind(models.TextChoices):
@@ -45,6 +49,10 @@ class ImportJob(models.Model):
                                    verbose_name=_("uploaded by"))
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    dispatch_count = models.PositiveSmallIntegerField(_("times queued"), default=0)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         verbose_name = _("CRM import")
@@ -60,6 +68,12 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING_STATUSES
+
+    @property
+    def is_waiting(self) -> bool:
+        """Queued, and no worker has begun this step since it was (last) queued."""
+        return self.is_running and (self.started_at is None or (self.queued_at is not None
+                                                                 and self.started_at < self.queued_at))
 
     @property
     def percent(self) -> int:

@@ -2,10 +2,11 @@
 information, in bulk; and the SLA escalation of registrations that wait too long.
 
 Rules of engagement enforced here: the first approved registration wins, and two conflicting
-registrations are never both protected. An approval re-checks conflicts while holding the
-decision lock and the registration's row lock, so of two managers approving conflicting
-registrations at once exactly one succeeds. Vendor-direct accounts follow the operators' policy
-(allowed / co-sell / refused). Every decision is audited and e-mailed to the partner (the
+registrations are never both protected. An approval re-checks conflicts while holding its
+customer's decision locks (dealreg.services.locks: any two customers the engine could call
+conflicting share one; unrelated approvals run side by side) and the registration's row lock, so of
+two managers approving conflicting registrations at once exactly one succeeds. Vendor-direct
+accounts follow the operators' policy (allowed / co-sell / refused). Every decision is audited and e-mailed to the partner (the
 registrant and the partner's admins) in each person's language.
 """
 
@@ -25,7 +26,7 @@ from prm.notifications.services import notify
 from .conflict_check import ConflictSummary, check_conflicts
 from .errors import DealConflictError, DealStateError
 from .events import record_event
-from .locks import decision_lock
+from .locks import Customer, decision_lock_for
 from .notices import deal_context, partner_recipients, recipient_language
 from .protection import protection_end, tier_rank_for
 
@@ -56,7 +57,7 @@ def _notify_partner(*, deal: Deal, kind: str, now: datetime, extra=None) -> None
 
 def _apply_approval(*, deal: Deal, actor, summary: ConflictSummary, rule: AutoApprovalRule | None, note: str,
                     now: datetime) -> Deal:
-    """Approve a locked registration (the caller holds the decision lock) or raise DealConflictError."""
+    """Approve a locked registration (the caller holds its customer's decision locks) or raise DealConflictError."""
     policy = DealRegistrationPolicy.get()
     if [hit for hit in summary.protected_hits(min_score=policy.conflict_block_score) if hit.deal_id != deal.pk]:
         raise DealConflictError(_("Another registration for this customer is already protected."), code="protected")
@@ -105,8 +106,9 @@ def deal_approve(*, deal: Deal, actor, note: str = "", now: datetime | None = No
     protected or the customer is a vendor account the policy refuses.
     """
     now = now or timezone.now()
-    decision_lock()
+    locks = decision_lock_for(deal)
     deal = _locked(deal)
+    locks.cover(Customer.of(deal))
     if deal.status not in DECIDABLE_STATUSES:
         raise DealStateError(_("Only registrations waiting for a decision can be approved."), code="state")
     return _apply_approval(deal=deal, actor=actor, summary=check_conflicts(deal=deal), rule=None,
@@ -155,7 +157,7 @@ def matching_rule(*, deal: Deal, summary: ConflictSummary, today) -> AutoApprova
 def auto_approve(*, deal: Deal, summary: ConflictSummary, now: datetime) -> Deal:
     """Approve a just-submitted registration when a rule matches (the rule is recorded as the decider).
 
-    Called inside the submission's transaction, under the decision lock; when the approval would
+    Called inside the submission's transaction, under the customer's decision locks; when the approval would
     break the rules of engagement the registration simply waits for a manager.
     """
     rule = matching_rule(deal=deal, summary=summary, today=timezone.localdate(now))

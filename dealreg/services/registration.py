@@ -23,7 +23,7 @@ from prm.common.domains import company_domain
 from .conflict_check import check_conflicts
 from .errors import DealStateError
 from .events import record_event
-from .locks import decision_lock, flag_conflicting_deals
+from .locks import Customer, decision_lock_for, flag_conflicting_deals
 
 # What a partner may set; everything else (status, dates, flags, reference) belongs to the services.
 EDITABLE_FIELDS = (
@@ -242,15 +242,29 @@ def deal_update(*, deal: Deal, actor, values: dict, products=None, submit: bool 
     return deal
 
 
+def _customer_with(deal: Deal, cleaned: dict) -> Customer:
+    """The customer ``deal`` would have with ``cleaned`` values (``deal`` itself is not changed)."""
+    candidate = Deal(customer_name=deal.customer_name, customer_domain=deal.customer_domain,
+                     customer_contact_email=deal.customer_contact_email)
+    for name in ("customer_name", "customer_domain", "customer_contact_email"):
+        if name in cleaned:
+            setattr(candidate, name, cleaned[name])
+    _derive(candidate)
+    return Customer.of(candidate)
+
+
 def _update(*, deal: Deal, actor, values: dict, products, now: datetime) -> Deal:
-    decision_lock()  # before the row lock: the same order as submissions and approvals
+    cleaned = _clean(values)
+    # Before the row lock, as submissions and approvals: the customer's locks, as it is and as it will be.
+    locks = decision_lock_for(deal, _customer_with(deal, cleaned))
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    locks.cover(Customer.of(deal), _customer_with(deal, cleaned))
     if not deal.is_editable:
         raise DealStateError(_("This registration is closed and can no longer be changed."))
     old_product_ids = list(deal.products.values_list("pk", flat=True))
     products = _check_products(products, already=set(old_product_ids))
     before = _snapshot(deal, old_product_ids)
-    for name, value in _clean(values).items():
+    for name, value in cleaned.items():
         setattr(deal, name, value)
     _derive(deal)
     new_product_ids = sorted(p.pk for p in products) if products is not None else before["products"]
@@ -286,8 +300,9 @@ def deal_submit(*, deal: Deal, actor, now: datetime | None = None) -> Deal:
     marks the registrations it conflicts with, and applies the auto-approval rules.
     """
     now = now or timezone.now()
-    decision_lock()
+    locks = decision_lock_for(deal)
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    locks.cover(Customer.of(deal))
     if deal.status not in (Deal.Status.DRAFT, Deal.Status.MORE_INFO):
         raise DealStateError(_("Only drafts and registrations waiting for more information can be submitted."))
     validate_for_submission(deal=deal, product_ids=list(deal.products.values_list("pk", flat=True)), today=now.date())
@@ -306,7 +321,7 @@ def _store_conflicts(deal: Deal):
 
 def _enter_review(*, deal: Deal, actor, now: datetime, kind: str, data: dict | None = None) -> Deal:
     """Put a (locked) registration in the approval queue: the SLA clock starts, conflicts are checked,
-    and the auto-approval rules may decide at once. The caller holds the decision lock."""
+    and the auto-approval rules may decide at once. The caller holds the customer's decision locks."""
     from .approvals import auto_approve
 
     first_submission = deal.registered_at is None

@@ -89,3 +89,8 @@ def deal_participant_of(partner) -> dict:
 
 def approved_deal_of(partner) -> dict:
     return {"pk": make_deal(partner=partner, status=Deal.Status.APPROVED).pk}
+
+
+def shared_participation_of(partner) -> dict:
+    """API kwargs of a pending invitation of ``partner`` onto another partner's deal (deals/shared/<participant_pk>/)."""
+    return {"participant_pk": participation_of(partner)["pk"]}
