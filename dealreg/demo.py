@@ -85,6 +85,17 @@ FEATURED_SLOTS = [
     ("withdrawn", Deal.Status.WITHDRAWN, Deal.Stage.QUALIFICATION, 50, {}),
 ]
 OTHER_SLOTS = [FEATURED_SLOTS[i] for i in (1, 4, 0)]
+# Closed registrations of earlier quarters, so dashboards show trends (revenue by quarter, win rate, time to
+# first value): (slot, status, days since registered, days since closed). Only those after the partner's
+# activation are written.
+HISTORY_SLOTS = [
+    ("history-1", Deal.Status.WON, 170, 120),
+    ("history-2", Deal.Status.LOST, 230, 190),
+    ("history-3", Deal.Status.WON, 300, 250),
+    ("history-4", Deal.Status.WON, 380, 330),
+    ("history-5", Deal.Status.LOST, 440, 400),
+    ("history-6", Deal.Status.WON, 520, 470),
+]
 # Conflicting pairs: the first partner's registration is approved, the second one waits with a flag.
 CONFLICT_PAIRS = [("Nordlicht IT GmbH", "Rheinwerk Systemhaus GmbH", 0),
                   ("Sakura Systems KK", "Fujimi Solutions KK", 1),
@@ -96,6 +107,7 @@ def seed_demo(ctx) -> None:
 
     seed_exchange_rates(ctx)  # won amounts convert at dated rates
     _seed_registrations(ctx)
+    _seed_history(ctx)
     seed_vendor_accounts(ctx)
     seed_participants(ctx)
 
@@ -132,6 +144,51 @@ def _seed_registrations(ctx) -> None:
     _flag_conflicts(created)
     if created:
         ctx.stdout.write(f"dealreg: {len(created)} demo registrations")
+
+
+def _seed_history(ctx) -> None:
+    """Won and lost registrations of earlier quarters for active partners (after their activation), then the
+    partners' time-to-first-value dates from their earliest registration and win, as the services record them."""
+    products = _products()
+    active = [p for p in ctx.partners if p.status == PartnerOrganization.Status.ACTIVE]
+    registrants = _registrants(active)
+    names = _CustomerNames(ctx.rng)
+    created: list[Deal] = []
+    for index, partner in enumerate(active):
+        user = registrants.get(partner.pk)
+        activated = partner.activated_at or partner.status_changed_at
+        if user is None or activated is None:
+            continue
+        active_days = (ctx.now - activated).days
+        # Busy partners have the whole history, quiet ones a part of it (index-based, so reruns agree).
+        slots = HISTORY_SLOTS if index % 3 else HISTORY_SLOTS[::2]
+        for name, status, age, closed_ago in slots:
+            if age >= active_days - 7:
+                continue
+            slot = (name, status, Deal.Stage.COMMIT if status == Deal.Status.WON else Deal.Stage.NEGOTIATION, age,
+                    {"closed_ago": closed_ago})
+            created += _registration(ctx, partner=partner, user=user, manager=None, slot=slot,
+                                     customer=names.next(partner.country), products=products, reasons=[])
+    _record_first_value(ctx)
+    if created:
+        ctx.stdout.write(f"dealreg: {len(created)} closed registrations of earlier quarters")
+
+
+def _record_first_value(ctx) -> None:
+    """The demo writes registrations directly, so set first registered / first won as the services would."""
+    from datetime import UTC, datetime, time
+
+    from django.db.models import Min, Q
+
+    from partners.services.onboarding import partner_record_first_deal
+
+    for partner in ctx.partners:
+        with partner_scope(partner):
+            first = Deal.objects.filter(partner=partner).aggregate(
+                registered=Min("registered_at"), won=Min("closed_at", filter=Q(status=Deal.Status.WON)))
+        if first["registered"] or first["won"]:
+            won_at = datetime.combine(first["won"], time.min, tzinfo=UTC) if first["won"] else None
+            partner_record_first_deal(partner=partner, registered_at=first["registered"], won_at=won_at)
 
 
 class _CustomerNames:
@@ -256,14 +313,14 @@ def _registration(ctx, *, partner, user, manager, slot, customer, products, reas
                     deal.protected_until = (now - timedelta(days=rng.randint(3, 40))).date()
                     events.append((DealEvent.Kind.EXPIRED, now - timedelta(days=2), None, {}))
                 elif status == Deal.Status.WON:
-                    deal.closed_at = (now - timedelta(days=rng.randint(5, 60))).date()
+                    deal.closed_at = (now - timedelta(days=extra.get("closed_ago") or rng.randint(5, 60))).date()
                     deal.won_amount, deal.won_currency, deal.won_amount_base, deal.fx_rate = _won_amounts(
                         value, partner.currency, deal.closed_at)
-                    events.append((DealEvent.Kind.WON, now - timedelta(days=3), user, {}))
+                    events.append((DealEvent.Kind.WON, now - timedelta(days=extra.get("closed_ago") or 3), user, {}))
                 elif status == Deal.Status.LOST:
-                    deal.closed_at = (now - timedelta(days=rng.randint(5, 60))).date()
+                    deal.closed_at = (now - timedelta(days=extra.get("closed_ago") or rng.randint(5, 60))).date()
                     deal.lost_reason = "The customer chose a competitor on price."
-                    events.append((DealEvent.Kind.LOST, now - timedelta(days=3), user, {}))
+                    events.append((DealEvent.Kind.LOST, now - timedelta(days=extra.get("closed_ago") or 3), user, {}))
                 elif status == Deal.Status.WITHDRAWN:
                     events.append((DealEvent.Kind.WITHDRAWN, now - timedelta(days=10), user,
                                    {"reason": "The customer postponed the project."}))

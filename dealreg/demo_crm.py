@@ -24,7 +24,7 @@ from .shared_deals import participants_for_deal
 # Units of the base currency (EUR) per unit of each currency, roughly; the demo drifts them a little.
 APPROX_TO_EUR = {"EUR": 1.0, "USD": 0.92, "GBP": 1.17, "JPY": 0.0062, "CHF": 1.04, "BRL": 0.18, "MXN": 0.054,
                  "AUD": 0.61, "CAD": 0.68, "SGD": 0.69, "INR": 0.011, "SEK": 0.088}
-RATE_WEEKS = 60
+RATE_WEEKS = 80  # covers the closed registrations of earlier quarters (dealreg.demo HISTORY_SLOTS)
 
 VENDOR_ACCOUNTS = [
     # (CRM id, name, domain, country, owner, [(opportunity CRM id, name, stage, amount, currency)])
@@ -90,16 +90,18 @@ def seed_participants(ctx) -> int:
     for index, partner in enumerate(partners):
         if existing + made >= len(states) * 2:
             break
+        status, role, share = states[(existing + made) % len(states)]
+        # Accepted roles go on won deals where there are some, so influenced revenue shows on the dashboards.
+        wanted = [Deal.Status.WON] if status == DealParticipant.Status.ACCEPTED else [Deal.Status.APPROVED]
         with partner_scope(partner):
-            deal = (Deal.objects.filter(partner=partner, status__in=[Deal.Status.APPROVED, Deal.Status.WON])
-                    .order_by("pk").first())
+            deals = Deal.objects.filter(partner=partner, status__in=[Deal.Status.APPROVED, Deal.Status.WON])
+            deal = deals.filter(status__in=wanted).order_by("pk").first() or deals.order_by("pk").first()
             inviter = (Membership.objects.filter(partner=partner, role=Membership.Role.ADMIN, is_active=True)
                        .values_list("user_id", flat=True).first())
             # idempotent: a deal that has participants keeps them (read as its registering partner would)
             taken = deal is None or bool(participants_for_deal(deal=deal))
         if taken:
             continue
-        status, role, share = states[(existing + made) % len(states)]
         # An offset in 1..n-1: never the registering partner itself.
         invited = partners[(index + 1 + (existing + made) % (len(partners) - 1)) % len(partners)]
         now = timezone.now()

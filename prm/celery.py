@@ -19,6 +19,8 @@ app.autodiscover_tasks(["mdf"], related_name="tasks_pdf")
 app.autodiscover_tasks(["enablement"], related_name="tasks_pdf")
 # Enablement imports external LMS completions in enablement/tasks_imports.py.
 app.autodiscover_tasks(["enablement"], related_name="tasks_imports")
+# Analytics keeps each area's tasks in its package: rollups, health scoring, PSAT waves, dashboard scorecards.
+app.autodiscover_tasks(["analytics.rollups", "analytics.health", "analytics.psat", "analytics.dashboards"])
 
 
 @app.on_after_finalize.connect

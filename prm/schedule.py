@@ -15,6 +15,8 @@ BEAT_SCHEDULE = {
     "dealreg-protection-sweep": {"task": "dealreg.protection_sweep", "schedule": crontab(hour=5, minute=45)},
     # Approval SLA: escalate registrations waiting past DEALREG_SLA_BUSINESS_HOURS, once each.
     "dealreg-sla-escalate": {"task": "dealreg.sla_escalate", "schedule": crontab(minute=20)},
+    # CRM imports: queue again import steps whose dispatch was lost (broker down) or whose worker died; idempotent.
+    "dealreg-imports-sweep": {"task": "dealreg.imports_sweep", "schedule": 120.0},
     # MDF allocation: daily, not only on the 1st of a quarter. It is idempotent (one "allocation:tier" entry per
     # fund), so a missed quarter start, a partner activated mid-quarter or a new funded tier is caught next morning.
     # After the nightly tier recalculation, so a quarter's allocation follows the tier held on its first day.
@@ -30,4 +32,16 @@ BEAT_SCHEDULE = {
     # Enablement nudges: courses idle 14 days, certifications expiring in 60/30/7 days (and to the partner's admins
     # when its tier depends on them); each once. After the nightly tier recalculation, before the digest.
     "enablement-nudges": {"task": "enablement.nudges", "schedule": crontab(hour=6, minute=10)},
+    # Analytics rollups: partners whose facts changed (marked on commit) every five minutes; everything nightly,
+    # after health scoring (01:30), tier recalculation (02:15) and MDF allocation (03:10).
+    "analytics-rollups-dirty": {"task": "analytics.rollups_refresh_dirty", "schedule": 300.0},
+    "analytics-rollups-nightly": {"task": "analytics.rollups_refresh_all", "schedule": crontab(hour=3, minute=30)},
+    # PSAT: the quarter's pulse on/after ANALYTICS_PSAT_WAVE_DAY of its first month, once (idempotent; catches up).
+    "analytics-psat-quarterly": {"task": "analytics.psat_quarterly", "schedule": crontab(hour=8, minute=30)},
+    # Health scores: every accessible partner, in chunks, before the tier recalculation (02:15) that reads them.
+    "analytics-health-nightly": {"task": "analytics.health_score_all", "schedule": crontab(hour=1, minute=30)},
+    # The channel managers' digest of partners newly at risk (one e-mail per manager per day, each partner once
+    # per at-risk episode), and re-engagement of people who stopped signing in (once per inactivity episode).
+    "analytics-at-risk-digest": {"task": "analytics.at_risk_digest", "schedule": crontab(hour=6, minute=20)},
+    "analytics-no-login-nudges": {"task": "analytics.no_login_nudges", "schedule": crontab(hour=6, minute=25)},
 }

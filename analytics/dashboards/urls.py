@@ -1,3 +1,12 @@
-"""URL patterns of this area (mounted in prm/urls.py or analytics/urls.py)."""
+"""Staff dashboards under /staff/analytics/ (namespace "analytics", see analytics/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("regions/<slug:code>/", views.dashboard_region, name="dashboard_region"),
+    path("regions/<slug:code>/scorecard.pdf", views.scorecard, name="scorecard"),
+]

@@ -1,3 +1,9 @@
-"""URL patterns of this area (mounted in prm/urls.py or analytics/urls.py)."""
+"""/portal/performance/ (mounted in prm/urls.py with the namespace "analytics_portal")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.performance, name="performance"),
+]

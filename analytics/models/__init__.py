@@ -8,7 +8,16 @@ incrementally (partners marked in ``RollupDirty``) and nightly; ``RollupState`` 
 
 from .health import HealthModel, HealthScore
 from .psat import PsatInvitation, PsatResponse, PsatSurvey
-from .rollups import PartnerPipelineFact, PartnerQuarterFact, PartnerSnapshot, RollupDirty, RollupState
+from .rollups import (
+    PartnerPipelineFact,
+    PartnerQuarterFact,
+    PartnerSnapshot,
+    RollupDirty,
+    RollupState,
+    SegmentPipelineFact,
+    SegmentQuarterFact,
+    SegmentSnapshot,
+)
 
 __all__ = [
     "HealthModel",
@@ -21,4 +30,7 @@ __all__ = [
     "PsatSurvey",
     "RollupDirty",
     "RollupState",
+    "SegmentPipelineFact",
+    "SegmentQuarterFact",
+    "SegmentSnapshot",
 ]

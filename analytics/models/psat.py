@@ -32,6 +32,8 @@ class PsatSurvey(models.Model):
                                     help_text=_("Event surveys are sent only while active."))
     allow_anonymous = models.BooleanField(_("allow anonymous answers"), default=True)
     link_valid_days = models.PositiveSmallIntegerField(_("links valid for (days)"), default=30)
+    # When a run of the quarterly wave went through every partner (the daily task sends a wave once).
+    wave_completed_at = models.DateTimeField(_("wave sent to everyone"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -141,7 +141,8 @@ class PartnerPipelineFact(PartnerOwned):
 class RollupDirty(models.Model):
     """A partner whose facts changed since its rollups were last refreshed (an outbox of ids, no content).
 
-    Written on commit by the signal handlers in ``analytics.signals``; drained by ``analytics.refresh_dirty``
+    Written on commit by the signal handlers in ``analytics.rollups.wiring``; drained by
+    ``analytics.rollups_refresh_dirty``
     (queued on commit and swept every few minutes, so a lost dispatch is only late).
     """
 
@@ -173,3 +174,108 @@ class RollupState(models.Model):
         return self.name
 
 
+
+
+class Segment(models.Model):
+    """The dimensions every dashboard filter uses; a segment row sums the partners that share them.
+
+    Segment tables are rebuilt from the per-partner rollups at the end of every refresh run (a GROUP BY over a
+    few hundred thousand rows at most, in the worker), so a dashboard page reads a few thousand rows whatever
+    the number of partners. They hold sums only, no partner's own figures; staff read them by region.
+    """
+
+    region = models.ForeignKey("partners.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
+    country = models.CharField(_("country"), max_length=2)
+    partner_type = models.CharField(_("partner type"), max_length=32)
+    tier = models.ForeignKey("partners.Tier", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("tier"))
+    partners = models.PositiveIntegerField(_("partners"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed"))
+
+    class Meta:
+        abstract = True
+
+
+class SegmentQuarterFact(Segment):
+    """PartnerQuarterFact summed per quarter and segment (same measures; histograms added element-wise)."""
+
+    quarter = models.DateField(_("quarter"))
+    registrations_submitted = models.PositiveIntegerField(default=0)
+    registrations_approved = models.PositiveIntegerField(default=0)
+    registrations_rejected = models.PositiveIntegerField(default=0)
+    pipeline_submitted_base = models.DecimalField(**MONEY)
+    decision_seconds_sum = models.BigIntegerField(default=0)
+    decision_hours = models.JSONField(default=list)
+    won_deals = models.PositiveIntegerField(default=0)
+    lost_deals = models.PositiveIntegerField(default=0)
+    sourced_won_base = models.DecimalField(**MONEY)
+    influenced_won_base = models.DecimalField(**MONEY)
+    mdf_allocated_base = models.DecimalField(**MONEY)
+    mdf_reserved_base = models.DecimalField(**MONEY)
+    mdf_spent_base = models.DecimalField(**MONEY)
+    mdf_paid_base = models.DecimalField(**MONEY)
+    mdf_attributed_won_base = models.DecimalField(**MONEY)
+    course_completions = models.PositiveIntegerField(default=0)
+    certifications_awarded = models.PositiveIntegerField(default=0)
+    promotions = models.PositiveIntegerField(default=0)
+    demotions = models.PositiveIntegerField(default=0)
+    psat_responses = models.PositiveIntegerField(default=0)
+    psat_score_sum = models.PositiveIntegerField(default=0)
+    psat_promoters = models.PositiveIntegerField(default=0)
+    psat_detractors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("segment quarter fact")
+        verbose_name_plural = _("segment quarter facts")
+        indexes = [models.Index(fields=["quarter", "region"], name="analytics_segq_quarter_region")]
+
+    def __str__(self) -> str:
+        return f"{self.quarter:%Y-%m} {self.region_id} {self.country} {self.partner_type} {self.tier_id}"
+
+
+class SegmentSnapshot(Segment):
+    """PartnerSnapshot summed per segment and status: counts, health buckets and current totals."""
+
+    status = models.CharField(_("status"), max_length=16)
+    active_30d = models.PositiveIntegerField(default=0)        # partners with a sign-in in the last 30 days
+    in_grace = models.PositiveIntegerField(default=0)
+    at_risk = models.PositiveIntegerField(default=0)
+    scored = models.PositiveIntegerField(default=0)            # partners with a health score
+    health_sum = models.PositiveIntegerField(default=0)
+    # health_buckets[i]: partners scoring in [20*i, 20*i + 20), the last bucket including 100.
+    health_buckets = models.JSONField(default=list)
+    users = models.PositiveIntegerField(default=0)
+    active_users_30d = models.PositiveIntegerField(default=0)
+    open_deals = models.PositiveIntegerField(default=0)
+    protected_deals = models.PositiveIntegerField(default=0)
+    open_pipeline_base = models.DecimalField(**MONEY)
+    won_revenue_ttm_base = models.DecimalField(**MONEY)
+    influenced_revenue_ttm_base = models.DecimalField(**MONEY)
+    won_deals_ttm = models.PositiveIntegerField(default=0)
+    active_certifications = models.PositiveIntegerField(default=0)
+    certifications_expiring_60d = models.PositiveIntegerField(default=0)
+    mdf_available_base = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name = _("segment snapshot")
+        verbose_name_plural = _("segment snapshots")
+        indexes = [models.Index(fields=["region"], name="analytics_segs_region")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.country} {self.partner_type} {self.tier_id} {self.status}"
+
+
+class SegmentPipelineFact(Segment):
+    """PartnerPipelineFact summed per segment and stage."""
+
+    stage = models.CharField(_("stage"), max_length=20)
+    deals = models.PositiveIntegerField(default=0)
+    amount_base = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name = _("segment pipeline fact")
+        verbose_name_plural = _("segment pipeline facts")
+        indexes = [models.Index(fields=["region"], name="analytics_segp_region")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.stage}"

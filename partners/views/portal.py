@@ -13,16 +13,18 @@ from partners.forms import InvitationForm, MembershipForm
 from partners.models import Invitation, Membership
 from partners.services.invitations import invitation_create, invitation_revoke
 from partners.services.memberships import membership_remove, membership_update
+from prm.common.home import panels as home_panels
 from prm.tenancy.middleware import ACTIVE_PARTNER_SESSION_KEY
 
 from .mixins import require_capability
 
 
 def home(request):
+    # Panels of later apps (analytics: the action inbox, pipeline, funds, ...) come from prm.common.home.
     return TemplateResponse(
         request,
         "partners/portal/home.html",
-        {"summary": selectors.partner_summary(partner=request.partner)},
+        {"summary": selectors.partner_summary(partner=request.partner), "panels": home_panels(request)},
     )
 
 

@@ -48,6 +48,10 @@ GROUP_PERMISSIONS = {
         "enablement.certificationaward": ["view", "change"],
         "enablement.assetdownload": ["view"],
         "enablement.pathassignment": ["view", "change"],  # change: assign paths to members of their regions
+        # analytics: their regions' health scores and PSAT answers (comments included; anonymous ones name nobody)
+        "analytics.healthscore": ["view"],
+        "analytics.psatresponse": ["view"],
+        "notifications.nudgerule": ["view"],
     },
     EXECUTIVES: {
         "partners.partnerorganization": ["view"],
@@ -65,6 +69,8 @@ GROUP_PERMISSIONS = {
         "enablement.enrollment": ["view"],
         "enablement.certificationaward": ["view"],
         "enablement.assetdownload": ["view"],
+        "analytics.healthscore": ["view"],
+        "analytics.psatresponse": ["view"],
     },
 }
 ROLE_GROUPS = {"channel_manager": CHANNEL_MANAGERS, "executive": EXECUTIVES}

@@ -294,4 +294,11 @@ def tiers_recalculate_month(ctx: BenchContext):
     yield from _tier_case(ctx, days_later=30, name="tiers.recalculate_month")
 
 
-from . import cases_dealreg, cases_enablement, cases_enablement_progress, cases_mdf  # noqa: E402, F401 - each app's cases register themselves
+from . import (  # noqa: E402, F401 - each app's cases register themselves
+    cases_analytics,
+    cases_analytics_dashboard,
+    cases_dealreg,
+    cases_enablement,
+    cases_enablement_progress,
+    cases_mdf,
+)

@@ -202,6 +202,10 @@ DEALREG_MATERIAL_CHANGE_PERCENT = int(env("DEALREG_MATERIAL_CHANGE_PERCENT", "20
 DEALREG_SLA_BUSINESS_HOURS = int(env("DEALREG_SLA_BUSINESS_HOURS", "24"))
 # MDF requests and claims waiting longer than this (business hours) are marked overdue in the admin queues.
 MDF_SLA_BUSINESS_HOURS = int(env("MDF_SLA_BUSINESS_HOURS", "40"))
+# Analytics: how many calendar quarters the rollups keep per partner (dashboards offer periods within them).
+ANALYTICS_QUARTERS_KEPT = int(env("ANALYTICS_QUARTERS_KEPT", "12"))
+# PSAT: day of the quarter's first month (1-28) the quarterly pulse goes out.
+ANALYTICS_PSAT_WAVE_DAY = int(env("ANALYTICS_PSAT_WAVE_DAY", "15"))
 
 # --- Static and private files ---
 STATIC_URL = "static/"

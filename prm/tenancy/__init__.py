@@ -28,6 +28,14 @@ ALLOWED_UNSCOPED_MODULES = {
                              "of many partners written; region-scoped callers get others' rows refused as unknown",
     "enablement/verification.py": "the public certificate check (/verify/<code>/) finds an award by its verification "
                                   "code without a scope; answers holder name, certification, dates and status only",
+    "analytics/dashboards/queries.py": "staff dashboards read rollups filtered by the viewer's region ids (raw SQL over "
+                                       "segment sums, snapshots and the 25 lowest health scores); callers pass only "
+                                       "the viewer's regions",
+    "analytics/psat/public.py": "the public survey link (/psat/<token>/) finds its invitation by the hash of a "
+                                "single-use token without a scope; answers only that invitation's ids and state, the "
+                                "survey's options, the invitee's language and the partner's name",
+    "analytics/rollups/wiring.py": "marks partners whose rollups a change affects: a won registration's accepted "
+                                   "participants (partner ids only)",
 }
 
 # Models that carry a partner reference but are deliberately not partner-scoped, and why.

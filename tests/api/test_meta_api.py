@@ -56,6 +56,14 @@ API_OBJECT_URLS = {
     "api:deal-submit": (lambda a: _registrations().draft_of(a)["pk"], ["post"]),
     "api:deal-withdraw": (lambda a: _registrations().submitted_of(a)["pk"], ["post"]),
     "api:deal-extensions": (lambda a: _registrations().approved_of(a)["pk"], ["get", "post"]),
+    # multi-partner deals and outcomes (tests/dealreg/engine_helpers.py)
+    "api:deal-participants": (lambda a: _deal_engine().approved_deal_of(a), ["get", "post"]),
+    "api:deal-participant-detail": (lambda a: _deal_engine().deal_participant_of(a), ["delete"]),
+    "api:deal-close": (lambda a: _deal_engine().approved_deal_of(a), ["post"],
+                       {"outcome": "lost", "lost_reason": "The customer chose a competitor."}),
+    "api:deal-shared-detail": (lambda a: _deal_engine().shared_participation_of(a), ["get"]),
+    "api:deal-shared-accept": (lambda a: _deal_engine().shared_participation_of(a), ["post"]),
+    "api:deal-shared-decline": (lambda a: _deal_engine().shared_participation_of(a), ["post"]),
     # market development funds (tests/mdf/api_helpers.py); a builder may return all the URL's kwargs
     "api:mdf-fund-detail": (lambda a: _mdf().fund_of(a), ["get"]),
     "api:mdf-activity-detail": (lambda a: _mdf().draft_of(a), ["get", "patch"]),
@@ -77,6 +85,9 @@ API_OBJECT_URLS = {
                                 {"paid_on": "2000-01-03", "reference": "PAY-1"}),
     # enablement (tests/enablement/api_helpers.py)
     "api:enablement-enrollment-detail": (lambda a: _enablement().enrollment_of(a), ["get"]),
+    # analytics (tests/analytics/test_api_kpis.py): a partner's health, a region's KPIs
+    "api:staff-health": (lambda a: {"partner_id": a.pk}, ["get"]),
+    "api:staff-kpis-region": (lambda a: {"code": a.region.code}, ["get"]),
 }
 
 
@@ -84,6 +95,12 @@ def _registrations():
     from tests.dealreg import registration_helpers
 
     return registration_helpers
+
+
+def _deal_engine():
+    from tests.dealreg import engine_helpers
+
+    return engine_helpers
 
 
 def _mdf():

@@ -1,0 +1,301 @@
+"""Measuring the raw health components of a chunk of partners on one day: one aggregate query per fact source.
+
+Each source is read once per chunk with plain SQL (a chunk holds ~2,000 partners; see
+``partners.tiers.metrics.ids_condition``), so the cost per chunk does not grow with the number of partners
+beyond the rows themselves. The SQL runs on PostgreSQL and SQLite. It reads partner-owned tables, so it checks
+the active partner scope itself and fails closed like the scoped managers (outside a scope, or for partners the
+scope does not cover: ScopeError).
+
+The day's windows end at the end of ``day`` (local time) and reach back from there:
+
+==================  ============================================================================================
+component           raw measurement
+==================  ============================================================================================
+login_recency       the latest ``User.last_login`` of the partner's active members (active accounts) before the
+                    end of the day → whole days since (``None``: nobody has ever signed in)
+active_users        active members, and those who signed in during the 30 days up to the end of the day
+training            course completions (``Enrollment.completed_at``) in the last 90 days
+certifications      certification awards of active members valid on the day (enablement's tier metric query)
+pipeline_growth     estimated value (``Deal.value``) of registrations first registered in the last 90 days and in
+                    the 90 days before (rejected and withdrawn ones left out), summed per currency in SQL and
+                    converted to the base currency at the day's rate (both windows at the same rate, so a moving
+                    exchange rate is not mistaken for growth); a currency without a rate is left out (logged)
+win_rate            registrations closed as won and as lost with a close date in the trailing twelve months
+mdf_utilisation     allocated and (reserved + approved claims) of the partner's open funds whose period has
+                    started, per currency → base currency at the day's rate
+psat                PSAT answers (count, total score 0–10) submitted in the last 180 days
+asset_downloads     asset downloads in the last 90 days
+==================  ============================================================================================
+
+A component that does not apply is marked ``None`` on ``Raw``: no open fund with an allocation, no PSAT answer,
+no closed deal, no pipeline in either window (analytics.health.scoring leaves those out).
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from analytics.models import PsatResponse
+from dealreg.models import Deal
+from dealreg.revenue import ttm_start
+from enablement.metrics import active_certifications
+from enablement.models import AssetDownload, Enrollment
+from mdf.models import Fund
+from partners.models import Membership
+from partners.tiers.metrics import ids_condition
+from prm.accounts.models import User
+from prm.common.fx import FxRateMissingError, RateBook
+from prm.tenancy.scoping import ScopeError, current_partner_ids
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_DAYS = 30
+TRAINING_DAYS = 90
+PIPELINE_DAYS = 90
+PSAT_DAYS = 180
+DOWNLOAD_DAYS = 90
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+@dataclass
+class Raw:
+    """The raw measurements of one partner on one day (see the module docstring)."""
+
+    members: int = 0
+    active_30d: int = 0
+    last_login: datetime | None = None
+    days_since_login: int | None = None
+    completions_90d: int = 0
+    certifications: int = 0
+    pipeline_now: Decimal = ZERO       # base currency, last 90 days
+    pipeline_before: Decimal = ZERO    # base currency, the 90 days before
+    won_12m: int = 0
+    lost_12m: int = 0
+    mdf_allocated: Decimal = ZERO      # base currency, open funds
+    mdf_used: Decimal = ZERO           # reserved + approved claims, base currency
+    psat_responses: int = 0
+    psat_total: int = 0
+    downloads_90d: int = 0
+
+    @property
+    def has_pipeline(self) -> bool:
+        return self.pipeline_now > 0 or self.pipeline_before > 0
+
+    @property
+    def closed_12m(self) -> int:
+        return self.won_12m + self.lost_12m
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The instants the windows of ``day`` start and end at (aware datetimes), and the dates of the date windows."""
+
+    day: date
+    end: datetime
+    active_from: datetime
+    training_from: datetime
+    pipeline_from: datetime
+    pipeline_before_from: datetime
+    psat_from: datetime
+    downloads_from: datetime
+    closed_from: date
+
+    @classmethod
+    def of(cls, day: date) -> "Windows":
+        end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+        return cls(day=day, end=end, active_from=end - timedelta(days=ACTIVE_DAYS),
+                   training_from=end - timedelta(days=TRAINING_DAYS), pipeline_from=end - timedelta(days=PIPELINE_DAYS),
+                   pipeline_before_from=end - timedelta(days=2 * PIPELINE_DAYS), psat_from=end - timedelta(days=PSAT_DAYS),
+                   downloads_from=end - timedelta(days=DOWNLOAD_DAYS), closed_from=ttm_start(day))
+
+
+def require_scope(partner_ids: Sequence[int]) -> None:
+    """The reads are plain SQL, so they check the scope themselves (None: scopes disabled, operators' jobs)."""
+    allowed = current_partner_ids()  # ScopeError when no scope is active
+    if allowed is not None and not set(partner_ids) <= {int(pid) for pid in allowed}:
+        raise ScopeError("Health components were asked for partners outside the active scope.")
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model) -> str:
+    return _q(model._meta.db_table)
+
+
+def _dt(value: datetime):
+    """A datetime parameter as the backend stores it (SQLite compares naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _d(value: date):
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _read_datetime(value) -> datetime | None:
+    """A datetime read by raw SQL: SQLite returns its stored text (naive UTC)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _money(value) -> Decimal:
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --- one query per fact source ---------------------------------------------------------------------------------
+
+def _members(ids: list[int], w: Windows) -> list[tuple]:
+    """(partner, active members, signed in within 30 days, latest sign-in before the end of the day)."""
+    cond, params = ids_condition(f"m.{_q('partner_id')}", ids)
+    login = f"u.{_q('last_login')}"
+    sql = (f"SELECT m.{_q('partner_id')}, COUNT(*), "
+           f"SUM(CASE WHEN {login} >= %s AND {login} < %s THEN 1 ELSE 0 END), "
+           f"MAX(CASE WHEN {login} < %s THEN {login} END) "
+           f"FROM {_table(Membership)} m JOIN {_table(User)} u ON u.{_q('id')} = m.{_q('user_id')} "
+           f"WHERE {cond} AND m.{_q('is_active')} = %s AND u.{_q('is_active')} = %s GROUP BY m.{_q('partner_id')}")
+    end = _dt(w.end)
+    return _fetch(sql, [_dt(w.active_from), end, end, *params, True, True])
+
+
+def _completions(ids: list[int], w: Windows) -> list[tuple]:
+    cond, params = ids_condition(_q("partner_id"), ids)
+    sql = (f"SELECT {_q('partner_id')}, COUNT(*) FROM {_table(Enrollment)} WHERE {cond} "
+           f"AND {_q('completed_at')} >= %s AND {_q('completed_at')} < %s GROUP BY {_q('partner_id')}")
+    return _fetch(sql, [*params, _dt(w.training_from), _dt(w.end)])
+
+
+def _pipeline(ids: list[int], w: Windows) -> list[tuple]:
+    """(partner, currency, value registered in the last 90 days, value registered in the 90 days before)."""
+    cond, params = ids_condition(_q("partner_id"), ids)
+    at, value = _q("registered_at"), _q("value")
+    sql = (f"SELECT {_q('partner_id')}, {_q('currency')}, "
+           f"SUM(CASE WHEN {at} >= %s THEN {value} ELSE 0 END), SUM(CASE WHEN {at} < %s THEN {value} ELSE 0 END) "
+           f"FROM {_table(Deal)} WHERE {cond} AND {at} >= %s AND {at} < %s AND {value} IS NOT NULL "
+           f"AND {_q('status')} NOT IN (%s, %s) GROUP BY {_q('partner_id')}, {_q('currency')}")
+    middle = _dt(w.pipeline_from)
+    return _fetch(sql, [middle, middle, *params, _dt(w.pipeline_before_from), _dt(w.end),
+                        Deal.Status.REJECTED.value, Deal.Status.WITHDRAWN.value])
+
+
+def _outcomes(ids: list[int], w: Windows) -> list[tuple]:
+    cond, params = ids_condition(_q("partner_id"), ids)
+    status = _q("status")
+    sql = (f"SELECT {_q('partner_id')}, SUM(CASE WHEN {status} = %s THEN 1 ELSE 0 END), "
+           f"SUM(CASE WHEN {status} = %s THEN 1 ELSE 0 END) FROM {_table(Deal)} WHERE {cond} "
+           f"AND {status} IN (%s, %s) AND {_q('closed_at')} >= %s AND {_q('closed_at')} <= %s "
+           f"GROUP BY {_q('partner_id')}")
+    won, lost = Deal.Status.WON.value, Deal.Status.LOST.value
+    return _fetch(sql, [won, lost, *params, won, lost, _d(w.closed_from), _d(w.day)])
+
+
+def _funds(ids: list[int], w: Windows) -> list[tuple]:
+    cond, params = ids_condition(_q("partner_id"), ids)
+    sql = (f"SELECT {_q('partner_id')}, {_q('currency')}, SUM({_q('allocated')}), "
+           f"SUM({_q('reserved')} + {_q('spent')}) FROM {_table(Fund)} WHERE {cond} AND {_q('status')} = %s "
+           f"AND {_q('period_start')} <= %s GROUP BY {_q('partner_id')}, {_q('currency')}")
+    return _fetch(sql, [*params, Fund.Status.OPEN.value, _d(w.day)])
+
+
+def _psat(ids: list[int], w: Windows) -> list[tuple]:
+    cond, params = ids_condition(_q("partner_id"), ids)
+    sql = (f"SELECT {_q('partner_id')}, COUNT(*), SUM({_q('score')}) FROM {_table(PsatResponse)} WHERE {cond} "
+           f"AND {_q('submitted_at')} >= %s AND {_q('submitted_at')} < %s GROUP BY {_q('partner_id')}")
+    return _fetch(sql, [*params, _dt(w.psat_from), _dt(w.end)])
+
+
+def _downloads(ids: list[int], w: Windows) -> list[tuple]:
+    cond, params = ids_condition(_q("partner_id"), ids)
+    sql = (f"SELECT {_q('partner_id')}, COUNT(*) FROM {_table(AssetDownload)} WHERE {cond} "
+           f"AND {_q('downloaded_at')} >= %s AND {_q('downloaded_at')} < %s GROUP BY {_q('partner_id')}")
+    return _fetch(sql, [*params, _dt(w.downloads_from), _dt(w.end)])
+
+
+class _Converter:
+    """Base-currency amounts at the day's rate: one rate query for all the chunk's currencies, one rate lookup per
+    currency (the fx rules: direct, inverse or through the base currency, at most MAX_RATE_AGE_DAYS old)."""
+
+    def __init__(self, currencies: set[str], day: date):
+        self.day = day
+        self.book = RateBook(currencies=currencies, start=day, end=day)
+        self.rates: dict[str, Decimal | None] = {settings.BASE_CURRENCY: None}
+        self.missing: set[str] = set()
+
+    def _rate(self, currency: str) -> Decimal | None:
+        if currency not in self.rates:
+            try:
+                self.rates[currency] = self.book.convert(amount=Decimal(1), from_currency=currency,
+                                                         to_currency=settings.BASE_CURRENCY, on=self.day)[1]
+            except FxRateMissingError:
+                self.rates[currency] = None
+                self.missing.add(currency)
+        return self.rates[currency]
+
+    def __call__(self, amount, currency: str) -> Decimal:
+        amount = _money(amount)
+        if not amount or currency == settings.BASE_CURRENCY:
+            return amount
+        rate = self._rate(currency)
+        if rate is None:
+            return ZERO
+        return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def measure(partner_ids: Sequence[int], day: date) -> dict[int, Raw]:
+    """The raw components of every partner in ``partner_ids`` on ``day`` (partners without any fact get an empty
+    ``Raw``). A fixed number of queries whatever the chunk's size; the caller's scope must cover the ids."""
+    ids = sorted({int(pid) for pid in partner_ids})
+    require_scope(ids)
+    raw = {pid: Raw() for pid in ids}
+    if not ids:
+        return raw
+    w = Windows.of(day)
+    for pid, members, active, last in _members(ids, w):
+        item = raw[pid]
+        item.members, item.active_30d = int(members or 0), int(active or 0)
+        item.last_login = _read_datetime(last)
+        if item.last_login is not None:
+            item.days_since_login = max(0, (day - timezone.localdate(item.last_login)).days)
+    for pid, count in _completions(ids, w):
+        raw[pid].completions_90d = int(count)
+    for pid, count in active_certifications(ids, day).items():
+        if pid in raw:
+            raw[pid].certifications = int(count)
+    pipeline, funds = _pipeline(ids, w), _funds(ids, w)
+    convert = _Converter({row[1] for row in pipeline} | {row[1] for row in funds}, day)
+    for pid, currency, now, before in pipeline:
+        raw[pid].pipeline_now += convert(now, currency)
+        raw[pid].pipeline_before += convert(before, currency)
+    for pid, won, lost in _outcomes(ids, w):
+        raw[pid].won_12m, raw[pid].lost_12m = int(won or 0), int(lost or 0)
+    for pid, currency, allocated, used in funds:
+        raw[pid].mdf_allocated += convert(allocated, currency)
+        raw[pid].mdf_used += convert(used, currency)
+    for pid, count, total in _psat(ids, w):
+        raw[pid].psat_responses, raw[pid].psat_total = int(count), int(total or 0)
+    for pid, count in _downloads(ids, w):
+        raw[pid].downloads_90d = int(count)
+    if convert.missing:
+        logger.warning("Health score on %s: no exchange rate for %s; those amounts were left out.", day,
+                       ", ".join(sorted(convert.missing)))
+    return raw
