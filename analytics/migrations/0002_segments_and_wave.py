@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('analytics', '0001_initial'),
-        ('partners', '0006_compliance_resubmission'),
+        ('partners', '0004_tier_mdf_cost_share'),
     ]
 
     operations = [
