@@ -1,11 +1,12 @@
-"""/api/v1/staff/applications/: applications of the caller's regions with their IPP score, approve and reject.
+"""/api/v1/staff/applications/: applications of the caller's regions with their IPP score; approve (optionally in
+another region), reject, and move to another region.
 
 Applications are not partner-owned: the selector narrows them to the staff member's regions (operators:
 all), so another region's application answers 404. Executives read; managers and operators decide.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,8 +16,8 @@ from prm.tenancy.api import IsStaffUser, StaffScopedAPIMixin
 
 from . import application_selectors
 from .api import RegionSerializer
-from .models import IdealProfileCriterion, Industry, PartnerApplication, PartnerOrganization, SizeBand
-from .services.applications import REASON_MAX, application_approve, application_reject
+from .models import IdealProfileCriterion, Industry, PartnerApplication, PartnerOrganization, Region, SizeBand
+from .services.applications import REASON_MAX, application_approve, application_reject, application_set_region
 
 
 class ContributionSerializer(serializers.Serializer):
@@ -41,7 +42,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "id", "status", "score", "score_contributions", "company_name", "website", "domain", "country", "region",
             "partner_type", "size_band", "certified_staff", "industries", "target_customers", "contact_name",
             "contact_email", "contact_phone", "language", "is_duplicate", "duplicate_of_partner",
-            "duplicate_of_application", "partner", "created_at", "decided_at", "rejection_reason",
+            "duplicate_of_application", "partner", "created_at", "decided_at", "rejection_reason", "region_chosen_at",
         ]
         read_only_fields = fields
 
@@ -51,6 +52,33 @@ class ApplicationFilterSerializer(serializers.Serializer):
     region = serializers.CharField(required=False, max_length=20, help_text=_("Region code (e.g. emea) or id."))
     duplicate = serializers.BooleanField(required=False, allow_null=True, default=None,
                                          help_text=_("Only possible duplicates (true) or only new companies (false)."))
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "Region id or code."})
+class RegionField(serializers.Field):
+    """A region by id or code."""
+
+    default_error_messages = {"unknown": _("No region has this id or code.")}
+
+    def to_internal_value(self, data):
+        text = str(data).strip()
+        lookup = {"pk": int(text)} if text.isdigit() else {"code": text}
+        region = Region.objects.filter(**lookup).first()
+        if region is None:
+            self.fail("unknown")
+        return region
+
+    def to_representation(self, value):
+        return value.pk
+
+
+class RegionChoiceSerializer(serializers.Serializer):
+    region = RegionField(help_text=_("Region id or code. Default: the region of the applicant's country."))
+
+
+class ApproveSerializer(serializers.Serializer):
+    region = RegionField(required=False, help_text=_("Create the partner in this region (id or code) instead of "
+                                                     "the application's."))
 
 
 class RejectSerializer(serializers.Serializer):
@@ -65,8 +93,15 @@ class RejectSerializer(serializers.Serializer):
     ),
     retrieve=extend_schema(responses={200: ApplicationSerializer, **error_responses(401, 403, 404)}),
     approve=extend_schema(
-        request=None,
-        description=_("Create the partner (onboarding) and invite the applicant as its first admin."),
+        request=ApproveSerializer,
+        description=_("Create the partner (onboarding) and invite the applicant as its first admin; optionally in "
+                      "another region than the application's."),
+        responses={200: ApplicationSerializer, **error_responses(400, 401, 403, 404)},
+    ),
+    region=extend_schema(
+        request=RegionChoiceSerializer,
+        description=_("Move a pending application to another region (its managers then review it); the IPP score "
+                      "is computed again."),
         responses={200: ApplicationSerializer, **error_responses(400, 401, 403, 404)},
     ),
     reject=extend_schema(
@@ -91,7 +126,20 @@ class StaffApplicationViewSet(StaffScopedAPIMixin, viewsets.ReadOnlyModelViewSet
 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        application = application_approve(application=self.get_object(), actor=request.user)
+        application = self.get_object()
+        serializer = ApproveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = application_approve(application=application, actor=request.user,
+                                          region=serializer.validated_data.get("region"))
+        return Response(ApplicationSerializer(application).data)
+
+    @action(detail=True, methods=["post"])
+    def region(self, request, pk=None):
+        application = self.get_object()
+        serializer = RegionChoiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = application_set_region(application=application, actor=request.user,
+                                             region=serializer.validated_data["region"])
         return Response(ApplicationSerializer(application).data)
 
     @action(detail=True, methods=["post"])

@@ -1,4 +1,5 @@
-"""GET /api/v1/onboarding/: the caller's partner's checklist (with step times) and agreement status."""
+"""GET /api/v1/onboarding/: the caller's partner's checklist (with step times), agreement and questionnaire
+status and, for its admins, the payout details on record (masked: the account number never leaves the server)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -8,6 +9,7 @@ from rest_framework.views import APIView
 from prm.accounts.api import error_responses
 
 from .api import PARTNER_HEADER, PartnerAPIMixin
+from .onboarding_selectors import payout_details_for
 from .services.onboarding import onboarding_sync
 
 
@@ -31,6 +33,22 @@ class AgreementStatusSerializer(serializers.Serializer):
     deadline = serializers.DateField(allow_null=True)
 
 
+class ComplianceStatusSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="The current submission (earlier ones are kept as history).")
+    review_status = serializers.ChoiceField(choices=["not_needed", "pending", "changes_requested", "cleared"])
+    submitted_at = serializers.DateTimeField()
+    changes_requested = serializers.CharField(allow_null=True, help_text="The manager's note, when changes are asked.")
+
+
+class PayoutDetailsSerializer(serializers.Serializer):
+    account_holder = serializers.CharField()
+    method = serializers.ChoiceField(choices=["iban", "account"])
+    masked_account = serializers.CharField(help_text="The last four characters only, e.g. “DE•••• 3000”.")
+    bank_country = serializers.CharField()
+    currency = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+
 class OnboardingStatusSerializer(serializers.Serializer):
     partner_status = serializers.CharField()
     activated_at = serializers.DateTimeField(allow_null=True)
@@ -41,9 +59,29 @@ class OnboardingStatusSerializer(serializers.Serializer):
     blockers = serializers.ListField(child=serializers.CharField())
     steps = OnboardingStepSerializer(many=True)
     agreement = AgreementStatusSerializer()
+    compliance = ComplianceStatusSerializer(allow_null=True)
+    payout = PayoutDetailsSerializer(allow_null=True, help_text="Partner admins only (null for other members, "
+                                                                "and before the details are given).")
 
 
-def _payload(*, partner, checklist) -> dict:
+def _payout(*, partner, membership) -> dict | None:
+    details = payout_details_for(partner=partner) if membership is not None and membership.is_admin else None
+    if details is None:
+        return None
+    return {"account_holder": details.account_holder, "method": details.method,
+            "masked_account": details.masked_account, "bank_country": details.bank_country,
+            "currency": details.currency, "updated_at": details.updated_at}
+
+
+def _compliance(response) -> dict | None:
+    if response is None:
+        return None
+    changes = response.review_status == response.Review.CHANGES_REQUESTED
+    return {"number": response.number, "review_status": response.review_status,
+            "submitted_at": response.submitted_at, "changes_requested": response.review_note if changes else None}
+
+
+def _payload(*, partner, checklist, membership=None) -> dict:
     agreement = checklist.facts.agreement
     return {
         "partner_status": partner.status,
@@ -68,6 +106,8 @@ def _payload(*, partner, checklist) -> dict:
             "accepted_at": agreement.accepted.accepted_at if agreement.accepted else None,
             "deadline": agreement.deadline,
         },
+        "compliance": _compliance(checklist.facts.compliance),
+        "payout": _payout(partner=partner, membership=membership),
     }
 
 
@@ -79,4 +119,5 @@ class OnboardingStatusView(PartnerAPIMixin, APIView):
 
     def get(self, request, *args, **kwargs):
         checklist = onboarding_sync(partner=request.partner, actor=request.user)
-        return Response(OnboardingStatusSerializer(_payload(partner=request.partner, checklist=checklist)).data)
+        payload = _payload(partner=request.partner, checklist=checklist, membership=getattr(request, "membership", None))
+        return Response(OnboardingStatusSerializer(payload).data)

@@ -131,11 +131,20 @@ YES_NO_CHOICES = [("yes", _("Yes")), ("no", _("No"))]
 
 
 class ComplianceForm(forms.Form):
-    """One field per configured question, labelled in the reader's language (English as fallback)."""
+    """One field per configured question, labelled in the reader's language (English as fallback).
 
-    def __init__(self, *args, questions: list[ComplianceQuestion], language: str, **kwargs):
+    Answering again: ``current`` (the submission on record) prefills the answers, and the hidden ``replaces``
+    names it, so a double click or a colleague's newer answers are recognised by the service."""
+
+    replaces = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, questions: list[ComplianceQuestion], language: str, current=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
+        if current is not None and not self.is_bound:
+            self.initial["replaces"] = current.pk
+            given = {item.get("question_id"): item.get("answer", "") for item in current.answers or []}
+            self.initial.update({f"q_{pk}": answer for pk, answer in given.items() if pk is not None})
         for question in questions:
             label = question.text_for(language)
             if question.answer_type == ComplianceQuestion.AnswerType.YES_NO:

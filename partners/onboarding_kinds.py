@@ -19,3 +19,8 @@ AGREEMENT_REACCEPTANCE_DUE = register(
     NotificationKind(code="partners.agreement_reacceptance_due",
                      label=_("A new partner agreement version must be accepted"), essential=True)
 )
+# Essential: the partner's activation (or its compliance standing) waits for the new answers.
+COMPLIANCE_CHANGES_REQUESTED = register(
+    NotificationKind(code="partners.compliance_changes_requested",
+                     label=_("Your channel manager asks for changes to your compliance answers"), essential=True)
+)

@@ -150,7 +150,15 @@ def compliance_questions_for(*, partner: PartnerOrganization) -> list[Compliance
 
 
 def compliance_response_for(*, partner: PartnerOrganization) -> ComplianceResponse | None:
-    return ComplianceResponse.objects.filter(partner=partner).select_related("reviewed_by").first()
+    """The partner's current submission (earlier ones are history)."""
+    return (ComplianceResponse.objects.filter(partner=partner, superseded_at__isnull=True)
+            .select_related("reviewed_by").first())
+
+
+def compliance_history_for(*, partner: PartnerOrganization, limit: int = 50) -> list[ComplianceResponse]:
+    """Every submission of the partner, newest first (the current one included), in one query."""
+    return list(ComplianceResponse.objects.filter(partner=partner).select_related("submitted_by", "reviewed_by")
+                .order_by("-number")[:limit])
 
 
 def onboarding_profile_for(*, partner: PartnerOrganization) -> OnboardingProfile | None:
@@ -183,7 +191,7 @@ class StepState:
 class Checklist:
     steps: list[StepState]
     facts: OnboardingFacts
-    blockers: list[str]  # codes: "agreement", "compliance_review"
+    blockers: list[str]  # codes: "agreement", "compliance_review", "compliance_changes"
 
     @property
     def required_steps(self) -> list[StepState]:
@@ -243,7 +251,8 @@ def onboarding_checklist(*, partner: PartnerOrganization, agreement: AgreementSt
     if facts.agreement.locks_portal:
         blockers.append("agreement")  # e.g. a new version without a deadline, published mid-onboarding
     if facts.compliance is not None and facts.compliance.blocks_activation:
-        blockers.append("compliance_review")
+        changes = facts.compliance.review_status == ComplianceResponse.Review.CHANGES_REQUESTED
+        blockers.append("compliance_changes" if changes else "compliance_review")
     return Checklist(steps=states, facts=facts, blockers=blockers)
 
 
@@ -324,7 +333,7 @@ def latest_acceptances_by_partner(*, partner_ids: list[int]) -> dict[tuple[int, 
 
 
 def compliance_review_count(*, partner_ids: list[int] | None = None) -> int:
-    qs = ComplianceResponse.objects.filter(review_status=ComplianceResponse.Review.PENDING)
+    qs = ComplianceResponse.objects.filter(review_status=ComplianceResponse.Review.PENDING, superseded_at__isnull=True)
     if partner_ids is not None:
         qs = qs.filter(partner_id__in=partner_ids)
     return qs.count()

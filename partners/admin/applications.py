@@ -12,19 +12,23 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from partners.models import IdealProfileCriterion, PartnerApplication
+from partners.models import IdealProfileCriterion, PartnerApplication, Region
 from partners.services.applications import (
     REASON_MAX,
     application_approve,
     application_reject,
+    application_set_region,
     applications_decide,
     applications_rescore,
     can_decide_application,
+    region_for_country,
 )
 from prm.tenancy.admin import OperatorOnlyMixin
 
@@ -77,6 +81,20 @@ class IdealProfileCriterionAdmin(OperatorOnlyMixin, admin.ModelAdmin):
                                             "%(count)d applications scored again.", count) % {"count": count})
 
 
+class RegionChoiceForm(forms.Form):
+    """The region an application belongs to: the one of its country by default, a manager's choice otherwise."""
+
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.order_by("name"), empty_label=_("Choose a region"),
+        help_text=_("Derived from the applicant's country. Choose another when a different region serves this "
+                    "company; its managers then review the application, and the partner is created there."),
+    )
+
+    def __init__(self, *args, required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].required = required  # approving without a choice keeps the application's region
+
+
 class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 4}),
@@ -110,9 +128,9 @@ class PartnerApplicationAdmin(admin.ModelAdmin):
     list_per_page = 50
     actions = ["approve_selected", "reject_selected"]
     readonly_fields = (
-        "company_name", "website", "domain", "country", "region", "partner_type", "size_band", "certified_staff",
-        "industry_list", "target_customers", "contact_name", "contact_email", "contact_phone", "language",
-        "score", "score_breakdown", "scored_at", "duplicate_links", "status", "decided_at", "decided_by",
+        "company_name", "website", "domain", "country", "region", "region_origin", "partner_type", "size_band",
+        "certified_staff", "industry_list", "target_customers", "contact_name", "contact_email", "contact_phone",
+        "language", "score", "score_breakdown", "scored_at", "duplicate_links", "status", "decided_at", "decided_by",
         "rejection_reason", "partner", "created_at", "submitted_ip", "decision_buttons",
     )
     fieldsets = (
@@ -120,8 +138,9 @@ class PartnerApplicationAdmin(admin.ModelAdmin):
                                     "partner")}),
         (_("IPP fit"), {"fields": ("score", "score_breakdown", "scored_at")}),
         (_("Duplicates"), {"fields": ("duplicate_links",)}),
-        (_("Company"), {"fields": ("company_name", "website", "domain", "country", "region", "partner_type",
-                                   "size_band", "certified_staff", "industry_list", "target_customers")}),
+        (_("Company"), {"fields": ("company_name", "website", "domain", "country", "region", "region_origin",
+                                   "partner_type", "size_band", "certified_staff", "industry_list",
+                                   "target_customers")}),
         (_("Contact"), {"fields": ("contact_name", "contact_email", "contact_phone", "language")}),
         (_("Submission"), {"fields": ("created_at", "submitted_ip")}),
     )
@@ -200,14 +219,25 @@ class PartnerApplicationAdmin(admin.ModelAdmin):
             return _("No other partner or application uses the domain %(domain)s.") % {"domain": obj.domain}
         return format_html_join(mark_safe("<br>"), "{}", ((p,) for p in parts))
 
+    @admin.display(description=_("region from"))
+    def region_origin(self, obj):
+        if obj.region_chosen_at is not None:
+            return _("Chosen by %(who)s on %(when)s") % {
+                "who": obj.region_chosen_by or _("a manager"),
+                "when": date_format(timezone.localtime(obj.region_chosen_at), "DATETIME_FORMAT")}
+        if obj.region_id is None:
+            return _("No region includes the country %(country)s.") % {"country": obj.country}
+        return _("The applicant's country (%(country)s)") % {"country": obj.country}
+
     @admin.display(description=_("review"))
     def decision_buttons(self, obj):
         if not obj.pk or not obj.is_pending:
             return "-"
         return format_html(
-            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
             reverse("admin:partners_partnerapplication_approve", args=[obj.pk]), _("Approve"),
             reverse("admin:partners_partnerapplication_reject", args=[obj.pk]), _("Reject"),
+            reverse("admin:partners_partnerapplication_region", args=[obj.pk]), _("Change region"),
         )
 
     # --- single decisions ---
@@ -218,6 +248,8 @@ class PartnerApplicationAdmin(admin.ModelAdmin):
                  name="partners_partnerapplication_approve"),
             path("<int:pk>/reject/", self.admin_site.admin_view(self.reject_view),
                  name="partners_partnerapplication_reject"),
+            path("<int:pk>/region/", self.admin_site.admin_view(self.region_view),
+                 name="partners_partnerapplication_region"),
         ]
         return extra + super().get_urls()
 
@@ -227,19 +259,27 @@ class PartnerApplicationAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return application
 
-    def _render_decision(self, request, *, title, applications, form=None, action=None, approve=False):
+    def _render_decision(self, request, *, title, applications, form=None, action=None, approve=False,
+                         submit_label=None):
         context = {
             **self.admin_site.each_context(request), "title": title, "opts": self.model._meta,
             "applications": applications, "form": form, "action": action, "approve": approve,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "submit_label": submit_label,
         }
         return TemplateResponse(request, DECISION_TEMPLATE, context)
 
+    @staticmethod
+    def _region_form(request, application, *, required: bool = True):
+        initial = {"region": application.region_id or getattr(region_for_country(application.country), "pk", None)}
+        return RegionChoiceForm(request.POST if request.method == "POST" else None, initial=initial, required=required)
+
     def approve_view(self, request, pk):
+        """Approve, in the region shown (the country's by default; the manager may choose another here)."""
         application = self._decidable_or_404(request, pk)
-        if request.method == "POST":
+        form = self._region_form(request, application, required=False)
+        if request.method == "POST" and form.is_valid():
             try:
-                application_approve(application=application, actor=request.user)
+                application_approve(application=application, actor=request.user, region=form.cleaned_data["region"])
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
@@ -247,7 +287,26 @@ class PartnerApplicationAdmin(admin.ModelAdmin):
                                   % {"name": application.company_name}, messages.SUCCESS)
             return redirect("admin:partners_partnerapplication_change", application.pk)
         return self._render_decision(request, title=_("Approve %(name)s") % {"name": application.company_name},
-                                     applications=[application], approve=True)
+                                     applications=[application], approve=True, form=form)
+
+    def region_view(self, request, pk):
+        """Hand a pending application to another region (or give one to an application whose country has none)."""
+        application = self._decidable_or_404(request, pk)
+        form = self._region_form(request, application)
+        if request.method == "POST" and form.is_valid():
+            try:
+                application_set_region(application=application, actor=request.user, region=form.cleaned_data["region"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, _("%(name)s now belongs to the region %(region)s.")
+                                  % {"name": application.company_name, "region": form.cleaned_data["region"]},
+                                  messages.SUCCESS)
+                if self.get_queryset(request).filter(pk=application.pk).exists():
+                    return redirect("admin:partners_partnerapplication_change", application.pk)
+                return redirect("admin:partners_partnerapplication_changelist")  # handed over out of the user's regions
+        return self._render_decision(request, title=_("Region of %(name)s") % {"name": application.company_name},
+                                     applications=[application], form=form, submit_label=_("Save region"))
 
     def reject_view(self, request, pk):
         application = self._decidable_or_404(request, pk)

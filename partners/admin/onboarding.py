@@ -9,6 +9,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -23,7 +26,11 @@ from partners.models import (
     PayoutDetails,
 )
 from partners.services.agreements import agreement_version_publish
-from partners.services.onboarding_compliance import compliance_review_clear
+from partners.services.onboarding_compliance import (
+    REQUESTABLE,
+    compliance_request_changes,
+    compliance_review_clear,
+)
 
 
 class ManagersMayViewMixin:
@@ -225,17 +232,48 @@ class ClearReviewForm(forms.Form):
                            help_text=_("Why the answers are acceptable. Kept in the audit log."))
 
 
+class RequestChangesForm(forms.Form):
+    note = forms.CharField(label=_("What should change"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+                           help_text=_("The partner's admins receive it by e-mail and see it with their answers."))
+
+
+class CurrentSubmissionFilter(admin.SimpleListFilter):
+    """Current submissions by default: a replaced one is history, not a task."""
+
+    title = _("submission")
+    parameter_name = "submission"
+
+    def lookups(self, request, model_admin):
+        return [("replaced", _("Replaced (history)")), ("all", _("All"))]
+
+    def choices(self, changelist):
+        yield {"selected": self.value() is None, "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+               "display": _("Current")}
+        for lookup, title in self.lookup_choices:
+            yield {"selected": self.value() == lookup,
+                   "query_string": changelist.get_query_string({self.parameter_name: lookup}), "display": title}
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        if self.value() == "replaced":
+            return queryset.filter(superseded_at__isnull=False)
+        return queryset.filter(superseded_at__isnull=True)
+
+
 @admin.register(ComplianceResponse)
 class ComplianceResponseAdmin(ManagersMayViewMixin, admin.ModelAdmin):
-    list_display = ("partner", "review_status", "submitted_at", "reasons", "reviewed_by", "reviewed_at")
-    list_filter = ("review_status", "partner__region")
+    list_display = ("partner", "number", "review_status", "submitted_at", "reasons", "reviewed_by", "reviewed_at",
+                    "superseded_at")
+    list_filter = (CurrentSubmissionFilter, "review_status", "partner__region")
     search_fields = ("partner__name",)
     list_select_related = ("partner", "reviewed_by")
-    readonly_fields = ("partner", "submitted_at", "submitted_by", "review_status", "reasons", "answer_list",
-                       "reviewed_at", "reviewed_by", "review_note")
+    readonly_fields = ("partner", "number", "submitted_at", "submitted_by", "review_status", "reasons", "answer_list",
+                       "reviewed_at", "reviewed_by", "review_note", "clearance_from", "superseded_at", "history")
     fields = readonly_fields
     show_full_result_count = False
-    actions = ["clear_compliance_review"]
+    actions = ["clear_compliance_review", "request_compliance_changes"]
 
     @admin.display(description=_("reasons for review"))
     def reasons(self, obj):
@@ -249,15 +287,37 @@ class ComplianceResponseAdmin(ManagersMayViewMixin, admin.ModelAdmin):
              for item in obj.answers or []),
         )
 
+    @admin.display(description=_("all submissions"))
+    def history(self, obj):
+        """Every submission of the partner, linked: what changed between them is the reviewer's question."""
+        rows = (ComplianceResponse.objects.filter(partner_id=obj.partner_id).order_by("-number")
+                .values_list("pk", "number", "submitted_at", "review_status", "superseded_at")[:50])
+        labels = dict(ComplianceResponse.Review.choices)
+        return format_html_join(
+            "", '<div><a href="{}">#{}</a> {} · {}{}</div>',
+            ((reverse("admin:partners_complianceresponse_change", args=[pk]), number,
+              date_format(timezone.localtime(at), "DATETIME_FORMAT"), labels.get(status, status),
+              "" if superseded is None else " · " + str(_("replaced"))) for pk, number, at, status, superseded in rows),
+        )
+
     def has_clear_permission(self, request) -> bool:
         user = request.user
         return user.is_active and (user.is_operator or user.is_channel_manager)
+
+    def _confirm_page(self, request, *, title, form, responses, action_name, intro, submit_label):
+        context = {
+            **self.admin_site.each_context(request), "title": title, "form": form, "responses": responses,
+            "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_name": action_name, "intro": intro, "submit_label": submit_label,
+        }
+        return TemplateResponse(request, "admin/partners/compliance_clear.html", context)
 
     @admin.action(description=_("Clear compliance review (with a note)"), permissions=["clear"])
     def clear_compliance_review(self, request, queryset):
         if not self.has_clear_permission(request):
             raise PermissionDenied
-        pending = list(queryset.filter(review_status=ComplianceResponse.Review.PENDING).select_related("partner"))
+        pending = list(queryset.filter(review_status=ComplianceResponse.Review.PENDING, superseded_at__isnull=True)
+                       .select_related("partner"))
         form = ClearReviewForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             cleared = 0
@@ -274,9 +334,35 @@ class ComplianceResponseAdmin(ManagersMayViewMixin, admin.ModelAdmin):
         if not pending:
             self.message_user(request, _("None of the selected questionnaires is waiting for review."), messages.WARNING)
             return None
-        context = {
-            **self.admin_site.each_context(request), "title": _("Clear compliance review"), "form": form,
-            "responses": pending, "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/partners/compliance_clear.html", context)
+        return self._confirm_page(request, title=_("Clear compliance review"), form=form, responses=pending,
+                                  action_name="clear_compliance_review", intro="", submit_label="")
+
+    @admin.action(description=_("Ask the partner to change its answers…"), permissions=["clear"])
+    def request_compliance_changes(self, request, queryset):
+        if not self.has_clear_permission(request):
+            raise PermissionDenied
+        current = list(queryset.filter(superseded_at__isnull=True, review_status__in=REQUESTABLE)
+                       .select_related("partner"))
+        form = RequestChangesForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            done = 0
+            for response in current:
+                try:
+                    compliance_request_changes(response=response, actor=request.user, note=form.cleaned_data["note"])
+                except ValidationError as error:
+                    self.message_user(request, f"{response.partner}: {' '.join(error.messages)}", messages.ERROR)
+                else:
+                    done += 1
+            self.message_user(request, ngettext("%(n)d partner asked for changes.", "%(n)d partners asked for changes.",
+                                                done) % {"n": done}, messages.SUCCESS)
+            return None
+        if not current:
+            self.message_user(request, _("Changes can only be requested on current answers that are not already "
+                                         "waiting for changes."), messages.WARNING)
+            return None
+        return self._confirm_page(
+            request, title=_("Ask for changes"), form=form, responses=current, action_name="request_compliance_changes",
+            intro=_("These partners' admins are asked to change their answers. Partners still onboarding stay "
+                    "inactive until they answer again and the new answers are reviewed."),
+            submit_label=_("Ask for changes"),
+        )

@@ -6,6 +6,7 @@ on demand; executives read. Every change goes through partners.services.tiers (a
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,14 +15,16 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from partners.models import PartnerTier, Tier, TierChange, TierProgram, TierThresholdOverride
+from partners.models import PartnerTier, Region, Tier, TierChange, TierProgram, TierThresholdOverride
 from partners.services.tiers import (
+    clean_region_override_edits,
     clean_threshold_edits,
     tier_pin,
     tier_promotions_approve,
     tier_promotions_decline,
     tier_recalculate,
     tier_recalculate_all,
+    tier_region_overrides_update,
     tier_thresholds_update,
     tier_unpin,
 )
@@ -99,27 +102,51 @@ class TierProgramAdmin(OperatorOnlyMixin, admin.ModelAdmin):
         return redirect("admin:partners_tierprogram_changelist")
 
     def whatif_view(self, request, pk):
+        """Preview (then save) edited thresholds: the program's global ones, or one region's exceptions
+        (``?region=<id>``: only that region's partners are measured)."""
         if not request.user.is_operator:
             raise PermissionDenied
         program = get_object_or_404(TierProgram, pk=pk)
-        form = TierWhatIfForm(request.POST or None, program=program)
+        regions = list(Region.objects.order_by("name"))
+        chosen = request.GET.get("region") or ""
+        region = next((r for r in regions if str(r.pk) == chosen), None)
+        if chosen and region is None:
+            raise Http404
+        form = TierWhatIfForm(request.POST or None, program=program, region=region)
         result = None
         if request.method == "POST" and form.is_valid():
             try:
-                if "save" in request.POST:
-                    tier_thresholds_update(program=program, edits=form.edits(), actor=request.user)
-                    self.message_user(request, _("Thresholds saved. They apply from the next recalculation."),
-                                      messages.SUCCESS)
-                    return redirect("admin:partners_tierprogram_whatif", program.pk)
-                edits = clean_threshold_edits(program=program, edits=form.edits())
-                result = tier_whatif(program=program, threshold_edits=edits,
-                                     partner_ids=getattr(request, "staff_partner_ids", None))
+                if region is not None:
+                    result = self._whatif_region(request, program=program, region=region, form=form)
+                else:
+                    result = self._whatif_global(request, program=program, form=form)
             except ValidationError as error:
                 form.add_error(None, error)
+            if result == "saved":
+                return redirect(f"{reverse('admin:partners_tierprogram_whatif', args=[program.pk])}"
+                                f"{'?' + urlencode({'region': region.pk}) if region else ''}")
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "program": program,
-                   "form": form, "result": result,
+                   "form": form, "result": result, "regions": regions, "region": region,
                    "title": _("What-if: thresholds of %(program)s") % {"program": program.name}}
         return TemplateResponse(request, "admin/partners/tier_whatif.html", context)
+
+    def _whatif_global(self, request, *, program, form):
+        if "save" in request.POST:
+            tier_thresholds_update(program=program, edits=form.edits(), actor=request.user)
+            self.message_user(request, _("Thresholds saved. They apply from the next recalculation."), messages.SUCCESS)
+            return "saved"
+        edits = clean_threshold_edits(program=program, edits=form.edits())
+        return tier_whatif(program=program, threshold_edits=edits, partner_ids=getattr(request, "staff_partner_ids", None))
+
+    def _whatif_region(self, request, *, program, region, form):
+        if "save" in request.POST:
+            tier_region_overrides_update(program=program, region=region, edits=form.edits(), actor=request.user)
+            self.message_user(request, _("Exceptions for %(region)s saved. They apply from the next recalculation.")
+                              % {"region": region.name}, messages.SUCCESS)
+            return "saved"
+        edits = clean_region_override_edits(program=program, region=region, edits=form.edits())
+        return tier_whatif(program=program, region=region, region_override_edits=edits,
+                           partner_ids=getattr(request, "staff_partner_ids", None))
 
 
 class TierThresholdOverrideInline(admin.TabularInline):

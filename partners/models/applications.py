@@ -149,11 +149,17 @@ class PartnerApplication(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=32)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
 
-    # Derived at submission.
+    # Derived at submission (and on rescoring) from the country, unless a manager chose the region at review.
     region = models.ForeignKey(
         Region, on_delete=models.SET_NULL, null=True, blank=True, related_name="applications", verbose_name=_("region"),
-        help_text=_("The region whose countries include the application's country."),
+        help_text=_("The region whose countries include the application's country, unless a manager chose another."),
     )
+    region_chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("region chosen by"),
+        help_text=_("Set when a manager chose the region at review; rescoring then keeps it."),
+    )
+    region_chosen_at = models.DateTimeField(_("region chosen"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(_("IPP fit score"), default=0, db_index=True)
     score_contributions = models.JSONField(_("score contributions"), default=list, blank=True)
     scored_at = models.DateTimeField(_("scored"), null=True, blank=True)

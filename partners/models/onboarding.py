@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partners.crypto import EncryptedTextField
 from prm.tenancy.models import PartnerOwned
 from prm.tenancy.scoping import PartnerScopedManager
 
@@ -65,7 +66,8 @@ class OnboardingProfile(PartnerOwned):
 
 
 class PayoutDetails(PartnerOwned):
-    """Where the vendor pays the partner (MDF, referral fees). Shown masked everywhere."""
+    """Where the vendor pays the partner (MDF, referral fees). Shown masked everywhere; the IBAN and the
+    account number are encrypted at rest (partners/crypto.py), the bank codes (BIC, routing) are public."""
 
     class Method(models.TextChoices):
         IBAN = "iban", _("IBAN")
@@ -74,9 +76,9 @@ class PayoutDetails(PartnerOwned):
     account_holder = models.CharField(_("account holder"), max_length=200)
     bank_country = models.CharField(_("bank country"), max_length=2)
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
-    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    iban = EncryptedTextField(_("IBAN"), blank=True)
     bic = models.CharField(_("BIC / SWIFT"), max_length=11, blank=True)
-    account_number = models.CharField(_("account number"), max_length=34, blank=True)
+    account_number = EncryptedTextField(_("account number"), blank=True)
     routing_number = models.CharField(_("routing number / bank code"), max_length=20, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -364,34 +366,60 @@ class ComplianceQuestion(models.Model):
 
 
 class ComplianceResponse(PartnerOwned):
-    """The partner's answers (a snapshot of the questions as asked) and, when needed, their review."""
+    """One submission of the partner's answers (a snapshot of the questions as asked) and its review.
+
+    A partner may submit again (to correct an answer, or because a manager asked for changes): the new
+    submission becomes the current one and the earlier ones stay, marked replaced, as the due-diligence
+    history. Exactly one submission per partner is current (a partial unique constraint)."""
 
     class Review(models.TextChoices):
         NOT_NEEDED = "not_needed", _("No review needed")
         PENDING = "pending", _("Waiting for review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         CLEARED = "cleared", _("Cleared")
 
+    number = models.PositiveIntegerField(_("submission"), default=1)
     answers = models.JSONField(_("answers"), default=list)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name=_("submitted by"))
-    review_status = models.CharField(_("review"), max_length=12, choices=Review.choices, default=Review.NOT_NEEDED,
+    review_status = models.CharField(_("review"), max_length=20, choices=Review.choices, default=Review.NOT_NEEDED,
                                      db_index=True)
     review_reasons = models.JSONField(_("reasons for review"), default=list, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("reviewed by"))
     review_note = models.TextField(_("review note"), blank=True)
+    clearance_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("clearance carried over from"),
+        help_text=_("The flagged answers are the same as in this earlier, cleared submission."),
+    )
+    superseded_at = models.DateTimeField(_("replaced"), null=True, blank=True,
+                                         help_text=_("When a newer submission replaced this one."))
 
     class Meta:
         verbose_name = _("compliance questionnaire")
         verbose_name_plural = _("compliance questionnaires")
-        ordering = ["-submitted_at"]
-        constraints = [models.UniqueConstraint(fields=["partner"], name="compliance_response_one_per_partner")]
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "number"], name="compliance_response_unique_partner_number"),
+            models.UniqueConstraint(fields=["partner"], condition=Q(superseded_at__isnull=True),
+                                    name="compliance_response_one_current_per_partner"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.partner_id}: {self.get_review_status_display()}"
+        return f"{self.partner_id} #{self.number}: {self.get_review_status_display()}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
 
     @property
     def blocks_activation(self) -> bool:
-        return self.review_status == self.Review.PENDING
+        return self.is_current and self.review_status in (self.Review.PENDING, self.Review.CHANGES_REQUESTED)
+
+    def flagged_answers(self) -> set[tuple[str, str]]:
+        """(question code, answer) of every answer that needed review: what a clearance covered."""
+        return {(str(item.get("code", "")), str(item.get("answer", ""))) for item in self.answers or []
+                if item.get("needs_review")}

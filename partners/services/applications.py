@@ -126,9 +126,13 @@ def applications_rescore(*, actor, pending_only: bool = True) -> int:
     if pending_only:
         qs = qs.pending()
     changed = []
-    for application in qs.only("id", "partner_type", "country", "region_id", "size_band", "certified_staff",
-                               "industries").iterator(chunk_size=2000):
-        application.region = region_for_country(application.country, regions=regions)
+    by_id = {region.pk: region for region in regions}
+    for application in qs.only("id", "partner_type", "country", "region_id", "region_chosen_at", "size_band",
+                               "certified_staff", "industries").iterator(chunk_size=2000):
+        if application.region_chosen_at is None:  # a manager's choice at review stands
+            application.region = region_for_country(application.country, regions=regions)
+        else:
+            application.region = by_id.get(application.region_id)
         _score(application, criteria=criteria, region=application.region)
         changed.append(application)
     PartnerApplication.objects.bulk_update(changed, ["region", "score", "score_contributions", "scored_at"],
@@ -235,17 +239,52 @@ def _lock_pending(application: PartnerApplication, *, actor) -> PartnerApplicati
     return locked
 
 
+def _choose_region(application: PartnerApplication, *, region: Region, actor) -> None:
+    """Move a locked, pending application to ``region`` (scored again: the IPP may weigh regions)."""
+    if not isinstance(region, Region) or region.pk is None:
+        raise ApplicationError({"region": _("Choose a region.")})
+    before = application.region_id
+    application.region = region
+    application.region_chosen_by, application.region_chosen_at = actor, timezone.now()
+    _score(application, criteria=active_criteria(), region=region)
+    application.save(update_fields=["region", "region_chosen_by", "region_chosen_at", "score", "score_contributions",
+                                    "scored_at"])
+    derived = region_for_country(application.country)
+    audit(actor=actor, action="partners.application.region_changed", target=application,
+          data={"from_region_id": before, "to_region_id": region.pk,
+                "derived_region_id": derived.pk if derived else None, "score": application.score})
+
+
 @transaction.atomic
-def application_approve(*, application: PartnerApplication, actor) -> PartnerApplication:
+def application_set_region(*, application: PartnerApplication, actor, region: Region) -> PartnerApplication:
+    """A manager chooses the application's region at review (the country's region is only the default: a
+    company may be served from another region, or its country is in none yet).
+
+    Only who may decide the application may move it (operators: any; channel managers: those of their regions),
+    to any region: a manager hands it over to the managers of the region that serves the company. Pending only;
+    the IPP score is recomputed; audited with the region before, after and the one the country gives.
+    """
+    application = _lock_pending(application, actor=actor)
+    if application.region_id != getattr(region, "pk", None):
+        _choose_region(application, region=region, actor=actor)
+    return application
+
+
+@transaction.atomic
+def application_approve(*, application: PartnerApplication, actor, region: Region | None = None) -> PartnerApplication:
     """Create the partner (status ``onboarding``) and invite the applicant as its first admin.
 
-    Refuses when a partner with the same registrable domain exists (the application is linked to
+    ``region``: the manager's choice at review, when it differs from the application's (the partner is created
+    in it). Refuses when a partner with the same registrable domain exists (the application is linked to
     it instead). The invitation e-mail, in the applicant's language, leaves after commit.
     """
     application = _lock_pending(application, actor=actor)
+    if region is not None and application.region_id != region.pk:
+        _choose_region(application, region=region, actor=actor)
     if application.region_id is None:
         raise ApplicationError(
-            _("No region includes the country %(country)s. Add it to a region first.") % {"country": application.country}
+            _("No region includes the country %(country)s. Choose a region for this application, or add the country "
+              "to a region first.") % {"country": application.country}
         )
     existing = PartnerOrganization.objects.filter(domain=application.domain).order_by("pk").first() \
         if application.domain else None

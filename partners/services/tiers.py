@@ -215,14 +215,9 @@ def clean_threshold_edits(*, program: TierProgram, edits: dict) -> dict[int, dic
         for name, raw in values.items():
             if name not in THRESHOLD_FIELDS:
                 raise TierError(_("Unknown threshold."), code="field")
-            try:
-                value = Decimal(str(raw)) if name == "min_won_revenue" else int(raw)
-            except (InvalidOperation, TypeError, ValueError):
-                raise TierError(_("Thresholds must be numbers."), code="number") from None
-            if value < 0 or (name == "min_health_score" and value > 100):
-                raise TierError(_("Thresholds are zero or more; the health score at most 100."), code="range")
-            if name == "min_won_revenue":
-                value = value.quantize(Decimal("0.01"))
+            value = _cleaned_value(name, raw)
+            if value is None:  # global thresholds have no "inherit": blank is not a number
+                raise TierError(_("Thresholds must be numbers."), code="number")
             row[name] = value
         cleaned[tier.pk] = row
     ordered = sorted(tiers.values(), key=lambda t: t.rank)
@@ -250,3 +245,73 @@ def tier_thresholds_update(*, program: TierProgram, edits: dict, actor) -> list[
         Tier.objects.bulk_update(tiers, list(THRESHOLD_FIELDS))
         audit(actor=actor, action="partners.tier.thresholds_updated", target=program, data={"changes": changes})
     return tiers
+
+
+def _cleaned_value(name: str, raw):
+    """A threshold from a form or an API (None and "" mean "inherit"), or TierError."""
+    if raw is None or raw == "":
+        return None
+    try:
+        value = Decimal(str(raw)) if name == "min_won_revenue" else int(raw)
+    except (InvalidOperation, TypeError, ValueError):
+        raise TierError(_("Thresholds must be numbers."), code="number") from None
+    if value < 0 or (name == "min_health_score" and value > 100):
+        raise TierError(_("Thresholds are zero or more; the health score at most 100."), code="range")
+    return value.quantize(Decimal("0.01")) if name == "min_won_revenue" else value
+
+
+def clean_region_override_edits(*, program: TierProgram, region, edits: dict) -> dict[int, dict]:
+    """Validate a region's exceptions {tier id: {field: value or None}} for the program's tiers: known fields,
+    numbers in range, and the region's effective ladder (its exceptions over the global thresholds) still rises."""
+    tiers = {t.pk: t for t in program.tiers.all()}
+    cleaned: dict[int, dict] = {}
+    for tier_id, values in edits.items():
+        tier = tiers.get(int(tier_id))
+        if tier is None:
+            raise TierError(_("A tier of another program was submitted."), code="tier")
+        if set(values) - set(THRESHOLD_FIELDS):
+            raise TierError(_("Unknown threshold."), code="field")
+        cleaned[tier.pk] = {name: _cleaned_value(name, values.get(name)) for name in THRESHOLD_FIELDS}
+    ordered = sorted(tiers.values(), key=lambda t: t.rank)
+    for name in THRESHOLD_FIELDS:
+        effective = [v if (v := cleaned.get(t.pk, {}).get(name)) is not None else getattr(t, name) for t in ordered]
+        if any(low > high for low, high in zip(effective, effective[1:], strict=False)):
+            raise TierError(_("In %(region)s a higher tier would require less than a lower one.") % {"region": region},
+                            code="order")
+    return cleaned
+
+
+@transaction.atomic
+def tier_region_overrides_update(*, program: TierProgram, region, edits: dict, actor) -> int:
+    """Save a region's exceptions to the program's thresholds (after a what-if): a tier with a value creates or
+    updates its exception, a tier left empty removes it. Audited with before and after; returns the rows changed."""
+    from partners.models import TierThresholdOverride
+
+    cleaned = clean_region_override_edits(program=program, region=region, edits=edits)
+    existing = {o.tier_id: o for o in TierThresholdOverride.objects.select_for_update()
+                .filter(tier__program=program, region=region)}
+    tiers = {t.pk: t for t in program.tiers.all()}
+    changes: dict[str, dict] = {}
+    for tier_id, values in cleaned.items():
+        row = existing.get(tier_id)
+        before = {n: (str(getattr(row, n)) if getattr(row, n) is not None else None) for n in THRESHOLD_FIELDS} \
+            if row else None
+        after = {n: (str(v) if v is not None else None) for n, v in values.items()}
+        if all(v is None for v in values.values()):
+            if row is not None:
+                row.delete()
+                changes[tiers[tier_id].code] = {"before": before, "after": None}
+            continue
+        if before == after:
+            continue
+        if row is None:
+            row = TierThresholdOverride(tier_id=tier_id, region=region)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+        changes[tiers[tier_id].code] = {"before": before, "after": after}
+    if changes:
+        audit(actor=actor, action="partners.tier.region_overrides_updated", target=program,
+              data={"region_id": region.pk, "region": region.code, "changes": changes})
+    return len(changes)

@@ -2,15 +2,24 @@
 (program, region, country) into a ladder of tiers with their effective thresholds.
 
 Regional exceptions layer per criterion: a country's value beats its region's, which beats the tier's.
-The what-if passes edited global thresholds (``threshold_edits``) and gets the same ladders otherwise.
+The what-if passes edited global thresholds (``threshold_edits``) or edited regional exceptions
+(``region_override_edits``) and gets the same ladders otherwise.
 """
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from partners.models import Tier, TierProgram, TierThresholdOverride
 
 from .metrics import METRICS
+
+
+def _override_value(override, name: str):
+    """A saved exception's value (a model row) or an edited one (a dict); None: inherits."""
+    if override is None:
+        return None
+    return override.get(name) if isinstance(override, dict) else getattr(override, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,10 @@ class ProgramInfo:
     promotion_requires_approval: bool
 
 
+# Snapshot content -> the configuration built from it (a few nights' worth at most).
+_SNAPSHOTS: dict[str, "TierConfig"] = {}
+
+
 @dataclass
 class TierConfig:
     programs: dict[int, ProgramInfo]
@@ -40,13 +53,17 @@ class TierConfig:
     region_overrides: dict[tuple[int, int], TierThresholdOverride]
     country_overrides: dict[tuple[int, str], TierThresholdOverride]
     threshold_edits: dict[int, dict[str, Decimal | int]] = field(default_factory=dict)
+    region_override_edits: dict[tuple[int, int], dict[str, Decimal | int | None]] = field(default_factory=dict)
     _ladders: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, *, threshold_edits: dict[int, dict] | None = None) -> "TierConfig":
+    def load(cls, *, threshold_edits: dict[int, dict] | None = None,
+             region_override_edits: dict[tuple[int, int], dict] | None = None) -> "TierConfig":
         """Active programs, their tiers and exceptions (three queries).
 
-        ``threshold_edits``: tier id -> {field: value}, the what-if's unsaved global thresholds."""
+        ``threshold_edits``: tier id -> {field: value}, the what-if's unsaved global thresholds.
+        ``region_override_edits``: (tier id, region id) -> {field: value or None (inherit)}, the what-if's unsaved
+        regional exceptions; they replace the saved exception of that tier and region."""
         programs, program_by_type = {}, {}
         for p in TierProgram.objects.filter(is_active=True).order_by("id"):
             programs[p.id] = ProgramInfo(id=p.id, code=p.code, grace_days=p.grace_days,
@@ -66,7 +83,8 @@ class TierConfig:
                 country_overrides[(override.tier_id, override.country)] = override
         return cls(programs=programs, program_by_type=program_by_type, tiers=tiers, tiers_by_program=by_program,
                    region_overrides=region_overrides, country_overrides=country_overrides,
-                   threshold_edits=dict(threshold_edits or {}))
+                   threshold_edits=dict(threshold_edits or {}),
+                   region_override_edits=dict(region_override_edits or {}))
 
     def snapshot(self) -> dict:
         """The configuration as JSON, so the nightly fan-out hands every chunk the same thresholds (and
@@ -87,6 +105,20 @@ class TierConfig:
 
     @classmethod
     def from_snapshot(cls, data: dict) -> "TierConfig":
+        """The configuration of a snapshot. A worker gets the same snapshot with every chunk of a night: the
+        configuration built for it (with its resolved ladders) is kept for the next chunks, keyed by the
+        snapshot's content, so a changed configuration is never mistaken for the old one."""
+        key = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+        found = _SNAPSHOTS.get(key)
+        if found is None:
+            found = cls._from_snapshot(data)
+            if len(_SNAPSHOTS) >= 4:
+                _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
+            _SNAPSHOTS[key] = found
+        return found
+
+    @classmethod
+    def _from_snapshot(cls, data: dict) -> "TierConfig":
         def build(model, values: dict):
             return model(**{f.attname: f.to_python(values[f.attname]) for f in model._meta.concrete_fields})
 
@@ -119,15 +151,16 @@ class TierConfig:
     def thresholds(self, tier: Tier, region_id: int | None, country: str) -> tuple:
         """The tier's effective minimums for a partner in ``region_id`` / ``country``, in METRICS' order."""
         edits = self.threshold_edits.get(tier.id, {})
-        by_region = self.region_overrides.get((tier.id, region_id))
+        by_region = self.region_override_edits.get((tier.id, region_id), self.region_overrides.get((tier.id, region_id)))
         by_country = self.country_overrides.get((tier.id, country))
         values = []
         for metric in METRICS:
             name = metric.threshold_field
             value = edits.get(name, getattr(tier, name))
             for override in (by_region, by_country):  # later beats earlier
-                if override is not None and getattr(override, name) is not None:
-                    value = getattr(override, name)
+                given = _override_value(override, name)
+                if given is not None:
+                    value = given
             values.append(Decimal(value) if metric.money else int(value))
         return tuple(values)
 

@@ -81,22 +81,40 @@ class TierReasonForm(forms.Form):
 
 
 class TierWhatIfForm(forms.Form):
-    """One row of four thresholds per tier of the program, prefilled with the saved values."""
+    """One row of four thresholds per tier of the program.
 
-    def __init__(self, *args, program: TierProgram, **kwargs):
+    Global (``region`` None): the tiers' thresholds, prefilled with the saved values, all required. For a region:
+    that region's exceptions, prefilled with the saved ones; an empty field inherits the global threshold (shown
+    as the placeholder)."""
+
+    def __init__(self, *args, program: TierProgram, region=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.region = region
         self.tiers = list(program.tiers.order_by("rank"))
+        saved = {}
+        if region is not None:
+            from partners.models import TierThresholdOverride
+
+            saved = {o.tier_id: o for o in TierThresholdOverride.objects.filter(tier__program=program, region=region)}
         self.rows = []
         for tier in self.tiers:
             row = []
             for metric in METRICS:
                 name = f"t{tier.pk}_{metric.threshold_field}"
+                required = region is None
                 if metric.money:
-                    field = forms.DecimalField(label=metric.label, min_value=0, max_digits=14, decimal_places=2)
+                    field = forms.DecimalField(label=metric.label, min_value=0, max_digits=14, decimal_places=2,
+                                               required=required)
                 else:
-                    field = forms.IntegerField(label=metric.label, min_value=0,
+                    field = forms.IntegerField(label=metric.label, min_value=0, required=required,
                                                max_value=100 if metric.threshold_field == "min_health_score" else None)
-                field.initial = getattr(tier, metric.threshold_field)
+                global_value = getattr(tier, metric.threshold_field)
+                if region is None:
+                    field.initial = global_value
+                else:
+                    override = saved.get(tier.pk)
+                    field.initial = getattr(override, metric.threshold_field) if override is not None else None
+                    field.widget.attrs["placeholder"] = str(global_value)
                 self.fields[name] = field
                 row.append(name)
             self.rows.append((tier, [self[name] for name in row]))
@@ -106,6 +124,6 @@ class TierWhatIfForm(forms.Form):
         return METRICS
 
     def edits(self) -> dict[int, dict]:
-        """{tier id: {field: value}} from the cleaned data."""
-        return {tier.pk: {m.threshold_field: self.cleaned_data[f"t{tier.pk}_{m.threshold_field}"] for m in METRICS}
+        """{tier id: {field: value}} from the cleaned data (for a region, None: inherit the global threshold)."""
+        return {tier.pk: {m.threshold_field: self.cleaned_data.get(f"t{tier.pk}_{m.threshold_field}") for m in METRICS}
                 for tier in self.tiers}

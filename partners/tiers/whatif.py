@@ -1,8 +1,10 @@
 """What-if: how many partners per region would move up or down under edited thresholds, before saving.
 
-Runs the engine's own code read-only: chunks of partners measured once through the metric providers,
-qualified under the saved and under the edited configuration, compared with the tier each holds.
-Regional exceptions still apply on top of edited global thresholds. Pinned partners do not move.
+Two kinds of edits: the program's global thresholds (every region is shown; regional exceptions still apply
+on top), or one region's exceptions (only that region's partners are measured; country exceptions still
+apply on top). Runs the engine's own code read-only: chunks of partners measured once through the metric
+providers, qualified under the saved and under the edited configuration, compared with the tier each
+holds. Pinned partners do not move.
 """
 
 from collections.abc import Iterable
@@ -50,17 +52,25 @@ def _move(held_rank: int | None, rung) -> int:
     return (rank > held_rank) - (rank < held_rank)
 
 
-def tier_whatif(*, program: TierProgram, threshold_edits: dict[int, dict], partner_ids: Iterable[int] | None = None,
-                as_of: date | None = None) -> WhatIf:
-    """Moves per region under the saved and the edited thresholds (tier id -> {field: value}).
+def tier_whatif(*, program: TierProgram, threshold_edits: dict[int, dict] | None = None,
+                partner_ids: Iterable[int] | None = None, as_of: date | None = None, region: Region | None = None,
+                region_override_edits: dict[int, dict] | None = None) -> WhatIf:
+    """Moves per region under the saved and the edited thresholds.
 
-    ``partner_ids`` narrows the partners (a manager's regions); None: every eligible partner of the
-    program's types. Reads only; the caller's scope must cover the partners.
+    ``threshold_edits``: tier id -> {field: value}, edited global thresholds. ``region`` with
+    ``region_override_edits`` (tier id -> {field: value or None to inherit}): that region's edited exceptions,
+    measured over its partners only. ``partner_ids`` narrows the partners (a manager's regions); None: every
+    eligible partner of the program's types. Reads only; the caller's scope must cover the partners.
     """
     as_of = as_of or timezone.localdate()
-    saved, edited = TierConfig.load(), TierConfig.load(threshold_edits=threshold_edits)
+    region_edits = {(int(tier_id), region.pk): values for tier_id, values in (region_override_edits or {}).items()} \
+        if region is not None else {}
+    saved = TierConfig.load()
+    edited = TierConfig.load(threshold_edits=threshold_edits, region_override_edits=region_edits)
     ranks = {tier_id: tier.rank for tier_id, tier in saved.tiers.items()}
     qs = PartnerOrganization.objects.filter(status__in=ELIGIBLE_STATUSES, partner_type__in=program.partner_types or [])
+    if region is not None:
+        qs = qs.filter(region=region)
     if partner_ids is not None:
         qs = qs.filter(pk__in=list(partner_ids))
     names = dict(Region.objects.values_list("pk", "name"))

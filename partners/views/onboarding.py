@@ -143,24 +143,30 @@ def agreement_pdf(request, pk: int):
 
 @require_partner_admin
 def compliance(request):
+    """The current answers with their review, the earlier submissions, and the form to answer (again)."""
     partner = request.partner
     response = selectors.compliance_response_for(partner=partner)
-    questions = selectors.compliance_questions_for(partner=partner) if response is None else []
-    form = ComplianceForm(request.POST or None, questions=questions, language=get_language())
-    if request.method == "POST" and response is None and form.is_valid():
+    editing = response is None or request.GET.get("edit") == "1" or request.method == "POST"
+    questions = selectors.compliance_questions_for(partner=partner) if editing else []
+    form = ComplianceForm(request.POST or None, questions=questions, language=get_language(), current=response)
+    if request.method == "POST" and form.is_valid():
         try:
-            response = compliance_submit(partner=partner, actor=request.user, answers=form.answers())
+            submitted = compliance_submit(partner=partner, actor=request.user, answers=form.answers(),
+                                          replaces=form.cleaned_data.get("replaces"))
         except ValidationError as error:
             _form_error(form, error)
         else:
-            if response.blocks_activation:
+            if submitted.blocks_activation:
                 messages.info(request, _("Thank you. Some answers need a short review by your channel manager; "
                                          "we will be in touch."))
             else:
                 messages.success(request, _("Thank you: the questionnaire is complete."))
             return redirect("partners:onboarding")
+    history = [item for item in selectors.compliance_history_for(partner=partner) if response is None
+               or item.pk != response.pk]
     return TemplateResponse(request, "partners/portal/onboarding_compliance.html",
-                            {"form": form, "response": response, "questions": questions})
+                            {"form": form, "response": response, "questions": questions, "editing": editing,
+                             "history": history})
 
 
 @require_partner_admin

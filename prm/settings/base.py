@@ -194,6 +194,9 @@ PRM_TIER_DEFAULT_BENEFITS = {
     "mdf_allocation_per_quarter": None, "mdf_accrual_percent": None, "discount_percent": "0", "priority_review": False,
 }
 PRM_TIER_AT_RISK_DAYS = int(env("PRM_TIER_AT_RISK_DAYS", "60"))
+# Payout account numbers are encrypted at rest (partners/crypto.py): Fernet keys, comma-separated, the first
+# encrypts and all decrypt. Empty outside production: a published development key (production refuses that).
+PAYOUT_ENCRYPTION_KEYS = env_list("PAYOUT_ENCRYPTION_KEYS")
 CURRENCIES = ["EUR", "USD", "GBP", "JPY", "CHF", "BRL", "MXN", "AUD", "CAD", "SGD", "INR", "SEK"]
 # Deal registration: protection when tier benefits are unavailable, the change to an approved registration's value
 # that needs a new approval, and the approval SLA in business hours (Mon-Fri 9-17 UTC).
@@ -206,6 +209,10 @@ MDF_SLA_BUSINESS_HOURS = int(env("MDF_SLA_BUSINESS_HOURS", "40"))
 ANALYTICS_QUARTERS_KEPT = int(env("ANALYTICS_QUARTERS_KEPT", "12"))
 # PSAT: day of the quarter's first month (1-28) the quarterly pulse goes out.
 ANALYTICS_PSAT_WAVE_DAY = int(env("ANALYTICS_PSAT_WAVE_DAY", "15"))
+# Analytics: minimum seconds between two segment rebuilds triggered by dirty drains (full refreshes always rebuild).
+ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS = int(env("ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS", "300"))
+# Nudge rules: days the run log keeps (each rule's last run is kept whatever its age).
+NOTIFICATIONS_NUDGE_RUNS_KEPT_DAYS = int(env("NOTIFICATIONS_NUDGE_RUNS_KEPT_DAYS", "180"))
 
 # --- Static and private files ---
 STATIC_URL = "static/"

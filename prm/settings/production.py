@@ -12,6 +12,9 @@ SECRET_KEY = env("SECRET_KEY")
 if (not SECRET_KEY or SECRET_KEY.startswith(("dev-only", "django-insecure"))
         or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured("Set SECRET_KEY (50+ random characters) in the environment.")
+# Payout account numbers: refuse to start without our own encryption key (partners/crypto.py).
+if not PAYOUT_ENCRYPTION_KEYS:  # noqa: F405
+    raise ImproperlyConfigured("Set PAYOUT_ENCRYPTION_KEYS (Fernet keys, comma-separated) in the environment.")
 REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", True)
 
 # Mail goes out: without EMAIL_URL, through the host's own relay, never to the console.

@@ -51,6 +51,7 @@ API_OBJECT_URLS = {
     "api:staff-application-detail": (_application_in_region_of, ["get"]),
     "api:staff-application-approve": (_application_in_region_of, ["post"]),
     "api:staff-application-reject": (_application_in_region_of, ["post"], {"reason": "Not a fit."}),
+    "api:staff-application-region": (_application_in_region_of, ["post"], {"region": "emea"}),
     # deal registrations (tests/dealreg/registration_helpers.py)
     "api:deal-detail": (lambda a: _registrations().draft_of(a)["pk"], ["get", "patch", "delete"]),
     "api:deal-submit": (lambda a: _registrations().draft_of(a)["pk"], ["post"]),

@@ -1,5 +1,6 @@
 """Production settings: `check --deploy` is clean, and they refuse to start with a weak or missing SECRET_KEY."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _env(tmp_path, **overrides) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "EMAIL_URL", "SECURE_SSL_REDIRECT"}}
     env.update({"DJANGO_SETTINGS_MODULE": "prm.settings.production", "ALLOWED_HOSTS": "portal.example.com",
-                "PRM_RUN_DIR": str(tmp_path / "run")})
+                "PRM_RUN_DIR": str(tmp_path / "run"), "PAYOUT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode()})
     env.update(overrides)
     return env
 
@@ -73,3 +74,19 @@ def test_production_settings_values(tmp_path):
     result = _run(["-c", code], _env(tmp_path, SECRET_KEY=secrets.token_urlsafe(60)))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False", "True", "True", "smtp"]
+
+
+def test_production_refuses_to_start_without_a_payout_encryption_key(tmp_path):
+    result = _run(["-c", "import prm.settings.production"],
+                  _env(tmp_path, SECRET_KEY=secrets.token_urlsafe(60), PAYOUT_ENCRYPTION_KEYS=""))
+    assert result.returncode != 0
+    assert "Set PAYOUT_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_check_deploy_warns_about_the_published_development_payout_key(tmp_path):
+    from partners.crypto import DEV_KEY
+
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                  _env(tmp_path, SECRET_KEY=secrets.token_urlsafe(60), PAYOUT_ENCRYPTION_KEYS=DEV_KEY))
+    assert result.returncode != 0
+    assert "partners.W101" in result.stdout + result.stderr
