@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Sum
 
 from .models import Deal, DealParticipant
@@ -43,12 +44,42 @@ def won_deals_ttm(partner_ids: Iterable[int], as_of: date) -> dict[int, int]:
 
 
 def won_ttm(partner_ids: Iterable[int], as_of: date) -> dict[str, dict[int, Decimal | int]]:
-    """Sourced revenue and won deals from one query (the tier engine's group provider)."""
-    rows = _won_ttm(partner_ids, as_of).values("partner_id").annotate(total=Sum("won_amount_base"), n=Count("id"))
-    return {
-        "won_revenue_ttm": {row["partner_id"]: row["total"] or Decimal("0") for row in rows},
-        "won_deals_ttm": {row["partner_id"]: row["n"] for row in rows},
-    }
+    """Sourced revenue and won deals from one query (the tier engine's group provider).
+
+    On PostgreSQL one raw aggregate over the chunk's ids (the tier engine calls it with up to 10,000 partners, where
+    the ORM's two IN lists, the scope's and ours, made it ~10x slower than the aggregate itself: 5 s against
+    0.4 s for 90k partners in the bench dataset). It fails closed like the scoped managers: outside a partner
+    scope it raises ScopeError; inside one, partners the scope does not cover are not counted. Elsewhere the
+    ORM (SQLite sums decimals as floats in raw SQL)."""
+    if connection.vendor != "postgresql":
+        rows = _won_ttm(partner_ids, as_of).values("partner_id").annotate(total=Sum("won_amount_base"), n=Count("id"))
+        return {
+            "won_revenue_ttm": {row["partner_id"]: row["total"] or Decimal("0") for row in rows},
+            "won_deals_ttm": {row["partner_id"]: row["n"] for row in rows},
+        }
+    from partners.tiers.engine import require_scope
+    from partners.tiers.metrics import ids_condition
+    from prm.tenancy.scoping import current_partner_ids
+
+    ids = sorted({int(pid) for pid in partner_ids})
+    allowed = current_partner_ids()  # ScopeError without a scope; None when scopes are disabled (operators' jobs)
+    if allowed is not None:
+        allowed_ids = {int(pid) for pid in allowed}
+        ids = [pid for pid in ids if pid in allowed_ids]
+    require_scope(ids)
+    revenue, deals = {}, {}
+    if not ids:
+        return {"won_revenue_ttm": revenue, "won_deals_ttm": deals}
+    q = connection.ops.quote_name
+    in_ids, params = ids_condition(f"d.{q('partner_id')}", ids)
+    sql = (f"SELECT d.{q('partner_id')}, COALESCE(SUM(d.{q('won_amount_base')}), 0), COUNT(*) "
+           f"FROM {q(Deal._meta.db_table)} d WHERE {in_ids} AND d.{q('status')} = %s "
+           f"AND d.{q('closed_at')} >= %s AND d.{q('closed_at')} <= %s GROUP BY d.{q('partner_id')}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, str(Deal.Status.WON), ttm_start(as_of), as_of])
+        for pid, total, count in cursor.fetchall():
+            revenue[pid], deals[pid] = total, count
+    return {"won_revenue_ttm": revenue, "won_deals_ttm": deals}
 
 
 def influenced_revenue_ttm(partner_ids: Iterable[int], as_of: date) -> dict[int, Decimal]:

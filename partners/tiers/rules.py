@@ -176,6 +176,34 @@ def decide(current: State | None, *, partner_id: int, program: ProgramInfo | Non
     return _outcome(current, s, events, notices)
 
 
+def runs_quietly(*, program: ProgramInfo, tier_id: int | None, held_rank: int | None, qualified: Rung | None,
+                 pending_tier_id: int | None, declined_tier_id: int | None, grace_until: date | None,
+                 final_warned_on: date | None, as_of: date) -> bool:
+    """True only when decide() would change nothing, for a stored state of ``program`` without a pin, from the
+    few fields the engine reads for every partner. ``held_rank``: the rank of ``tier_id`` (None: a tier the
+    configuration does not know, which decide() handles). The cases, most partners on most nights:
+    - steady: it holds exactly the tier it qualifies for, nothing under way;
+    - a promotion awaits a manager's approval (or was declined) and it still qualifies for exactly that tier;
+    - a grace period runs on: still below its tier, the period not over and no warning due.
+    The engine skips such partners without reading their state. Kept next to decide(): the two must agree (a
+    test compares them over every combination)."""
+    if held_rank is None:
+        return False
+    q_id, q = (qualified.tier_id, qualified.rank) if qualified is not None else (None, -1)
+    if grace_until is None:
+        if pending_tier_id is None and declined_tier_id is None:
+            return q_id == tier_id
+        if not program.promotion_requires_approval or q <= held_rank:
+            return False
+        if declined_tier_id is None:
+            return pending_tier_id == q_id
+        return pending_tier_id is None and declined_tier_id == q_id
+    if pending_tier_id is not None or declined_tier_id is not None:
+        return False
+    return (q < held_rank and as_of < grace_until
+            and (final_warned_on is not None or as_of < grace_until - timedelta(days=program.warn_before_days)))
+
+
 def _assign(s: State, previous: int | None, program: ProgramInfo, qualified: Rung | None, lowest: Rung | None,
             ranks, as_of, events, notices, current) -> Outcome:
     if qualified is None:

@@ -1,4 +1,4 @@
-"""Celery adapters for tier recalculation: a nightly fan-out over chunks of ~2,000 partners, never one
+"""Celery adapters for tier recalculation: a nightly fan-out over chunks of ~10,000 partners, never one
 task per partner. Each chunk task is idempotent (re-delivery after a lost worker changes nothing twice).
 
 Discovered through ``app.autodiscover_tasks(["partners.tiers"])`` in prm/celery.py.
@@ -18,7 +18,7 @@ from .config import TierConfig
 
 @shared_task(base=GlobalTask, name="partners.tiers_recalculate_all")
 def tiers_recalculate_all(*, as_of: str | None = None) -> int:
-    """Enqueue one chunk task per ~2,000 eligible partners; returns the number of chunks. The date is
+    """Enqueue one chunk task per ~10,000 eligible partners; returns the number of chunks. The date is
     fixed here, so chunks that run after midnight measure the same day."""
     as_of = as_of or timezone.localdate().isoformat()
     config = TierConfig.load().snapshot()  # one configuration for the whole night
