@@ -7,6 +7,10 @@ BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep_outbox", "schedule": 60.0},
     # One digest a day for those who chose it.
     "notifications-daily-digest": {"task": "notifications.send_digests", "schedule": crontab(hour=7, minute=0)},
+    # The nudge rules' run log: older than NOTIFICATIONS_NUDGE_RUNS_KEPT_DAYS goes, each rule's last run stays.
+    # A quiet hour (after the nightly rollups, before the morning nudges); idempotent.
+    "notifications-prune-nudge-runs": {"task": "notifications.prune_nudge_runs",
+                                       "schedule": crontab(hour=4, minute=40)},
     # Onboarding stalled and agreement re-acceptance reminders (each sent once; runs before the digest).
     "partners-onboarding-nudges": {"task": "partners.onboarding_nudges", "schedule": crontab(hour=6, minute=30)},
     # Tier recalculation: fans out one task per ~2,000 partners; warnings and moves reach partners before the digest.

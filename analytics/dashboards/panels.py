@@ -160,9 +160,10 @@ FRESHNESS_NOTES = {
     "pipeline": gettext_lazy("Open pipeline: refreshed within minutes of a registration changing and rebuilt "
                              "every night, at the latest exchange rate."),
     "health": gettext_lazy("Health scores: computed every night from the previous day's figures."),
-    "segments": gettext_lazy("Sums by region, country, partner type and tier: rebuilt from the partner rollups at "
-                             "the end of every refresh and within minutes of the nightly health scoring. A partner "
-                             "that changes region or tier is counted there with its whole history."),
+    "segments": gettext_lazy("Sums by region, country, partner type and tier: rebuilt from the partner rollups "
+                             "every night, within minutes of changes (at most every few minutes) and of the nightly "
+                             "health scoring. A partner that changes region or tier is counted there with its whole "
+                             "history."),
 }
 
 

@@ -4,11 +4,12 @@ Staff requests run in a scope of the viewer's partners; for thousands of partner
 the biggest part of every statement, so these reads are raw SQL filtered by ``region_id`` instead (the caller's
 ``Filters`` only ever hold the viewer's regions: see ``analytics.dashboards.filters``). They read rollups only:
 the segment sums (``SegmentQuarterFact``, ``SegmentSnapshot``, ``SegmentPipelineFact``: the per-partner rollups
-summed by region, country, partner type and tier, rebuilt at the end of every refresh run by
-``analytics.rollups.segments``), so a page reads a few thousand rows whatever the number of partners. Two reads
-need partners' own rows and stay on ``PartnerSnapshot``: time to first value (medians need each partner's day
-counts; the activation-cohort index narrows it to the period's cohorts) and the at-risk list (the 25 lowest
-health scores, with their latest ``HealthScore``, partner names). Never deals, ledger entries or enrollments.
+summed by region, country, partner type and tier, rebuilt after refresh runs by ``analytics.rollups.segments``;
+after the incremental ones at most every ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS), so a page reads a few thousand
+rows whatever the number of partners. Two reads need partners' own rows and stay on ``PartnerSnapshot``: time to
+first value (medians need each partner's day counts; the activation-cohort index narrows it to the period's
+cohorts) and the at-risk list (the 25 lowest health scores, with their latest ``HealthScore``, partner names).
+Never deals, ledger entries or enrollments.
 
 Segments group each partner's history by its CURRENT dimensions (a partner that moved to another region or tier
 shows all its quarters there), as the per-partner reads did; see analytics.rollups.segments.

@@ -3,9 +3,10 @@ partner type, tier), so a staff dashboard reads a few thousand rows whatever the
 
 ``rebuild_segments()`` replaces all three tables from PartnerSnapshot, PartnerQuarterFact and PartnerPipelineFact in
 one transaction: a DELETE and one INSERT ... SELECT ... GROUP BY per table, set-based, in the database (PostgreSQL
-and SQLite). It runs in the worker at the end of every refresh run (analytics.rollups.services: refresh_all, every
-dirty drain that refreshed someone, the last chunk of the nightly fan-out) and from the 5-minute sweep when health
-scoring changed the snapshots' health columns since the last rebuild (``rebuild_segments_if_stale``).
+and SQLite). It runs in the worker at the end of every full refresh run (analytics.rollups.services: refresh_all,
+the last chunk of the nightly fan-out), and from dirty drains and the 5-minute sweep when the segments are stale (a
+refresh or health scoring since the last rebuild) and the last rebuild is at least the minimum interval old
+(``rebuild_segments_if_stale``).
 
 What a segment row means:
 - Dimensions are each partner's CURRENT ones (PartnerSnapshot: region, country, partner_type, tier_id), for the
@@ -23,14 +24,19 @@ What a segment row means:
   rebuild itself (``refreshed_at``: when it read the rollups; ``full_refreshed_at``: the last complete refresh
   of every partner it includes; ``partners``: the partners summed; ``seconds``).
 
-Freshness: the segments follow the per-partner rollups within the same run (a rebuild takes ~0.3-0.5 s at 10k
-partners x 8 quarters on PostgreSQL here). Health figures: the nightly scoring (01:30) updates PartnerSnapshot's
-health columns directly; the next 5-minute sweep notices a score computed after the last rebuild and rebuilds,
-so the health distribution and at-risk counts are at most one sweep behind the scoring (and the 03:30 full
+Freshness: a full run's segments follow its per-partner rollups within the same run (a rebuild takes ~0.3-0.5 s at
+10k partners x 8 quarters on PostgreSQL here, ~5 s at 100k). Dirty drains (every few minutes and after changes)
+rebuild at most once per ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS (default 300; ``rebuild_segments_if_stale``
+with ``min_interval``): a drain within the interval of the last rebuild refreshes the partner rollups only and
+leaves the segments stale (RollupState ``partner_facts`` newer than ``segments``), so the first drain or sweep
+after the interval rebuilds even when nothing new is dirty. Dashboards read their "as of" from the segment rows,
+so it stays the time of what they show. Health figures: the nightly scoring (01:30) updates PartnerSnapshot's
+health columns directly; a sweep notices a score computed after the last rebuild and rebuilds, so the health
+distribution and at-risk counts are at most one interval (plus a sweep) behind the scoring (and the 03:30 full
 refresh rebuilds again); the at-risk list reads PartnerSnapshot and is current at once. The same sweep rebuilds
-when a refresh was recorded after the last rebuild (a rebuild that failed). A fanned-out run whose completion
-count was lost (cache flushed) records nothing: the segments stay as of the previous rebuild until the next
-refresh that changes something, at the latest the next night.
+when a refresh was recorded after the last rebuild (a skipped or failed rebuild). A fanned-out run whose
+completion count was lost (cache flushed) records nothing: the segments stay as of the previous rebuild until
+the next refresh that changes something, at the latest the next night.
 
 Concurrency: PostgreSQL takes a transaction-level advisory lock first, so two rebuilds (the last nightly chunk
 and a dirty drain) run one after the other, each reading what was committed before its statements ran; the
@@ -42,8 +48,9 @@ import hashlib
 import logging
 import time as clock
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -229,12 +236,30 @@ def health_scored_since(moment: datetime) -> bool:
         return cursor.fetchone() is not None
 
 
-def rebuild_segments_if_stale() -> Rebuild | None:
+def drain_min_interval() -> int:
+    """Seconds between two rebuilds triggered by dirty drains (ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS, default
+    300; 0: every drain that finds the segments stale rebuilds). Read at each drain, not at import."""
+    try:
+        return max(0, int(getattr(settings, "ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS", 300)))
+    except (TypeError, ValueError):
+        return 300
+
+
+def rebuild_segments_if_stale(*, min_interval: int = 0) -> Rebuild | None:
     """Rebuild when the segments were never built, when partner rollups were refreshed after the last rebuild (a
-    rebuild that failed or was interrupted), or when health scores were computed since (the 5-minute sweep's check
-    when no partner needed a refresh: two small queries)."""
+    drain that refreshed someone, or a rebuild that was skipped, failed or interrupted), or when health scores
+    were computed since; at most two small queries when nothing is stale.
+
+    ``min_interval`` (seconds; the drains pass ``drain_min_interval()``): not within that time of the last
+    rebuild (one query; the segments stay stale, so a later call after the interval rebuilds). A tenth of it is
+    forgiven, so that the 5-minute sweep is not turned away by the seconds the rebuilding drain before it spent
+    refreshing (it would otherwise wait for the sweep after). State: RollupState ``segments`` and
+    ``partner_facts``, nothing else."""
     states = _states()
     last, refreshed = states.get(STATE), states.get(PARTNER_STATE)
+    if last is not None and min_interval > 0:
+        if timezone.now() - last < timedelta(seconds=min_interval - min_interval / 10):
+            return None
     if last is not None and (refreshed is None or refreshed <= last) and not health_scored_since(last):
         return None
     return rebuild_segments()

@@ -11,9 +11,12 @@ Freshness, as dashboards show it (analytics.rollups.selectors.freshness):
   set-based writes, health scoring, CRM / LMS / exchange-rate imports, generate_dataset, queryset.update())
   are caught by the nightly full refresh, which runs after them.
 
-Every run ends by rebuilding the segment tables the staff dashboards read (analytics.rollups.segments): a full run
-here or the last chunk of a fanned-out one, a drain that refreshed someone; a drain with nothing to refresh
-rebuilds only when health scoring changed the snapshots since the last rebuild.
+Every full run ends by rebuilding the segment tables the staff dashboards read (analytics.rollups.segments): a full
+run here or the last chunk of a fanned-out one. A drain ends with a rebuild when the segments are stale (it
+refreshed someone, an earlier drain did and did not rebuild, or health scoring changed the snapshots since the last
+rebuild) and the last rebuild is at least ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS old (default 300: a busy hour
+rebuilds about a dozen times, not after every 30-second debounce); otherwise the segments stay stale until the
+first drain or sweep after the interval.
 """
 
 import logging
@@ -28,7 +31,7 @@ from analytics.models import RollupDirty, RollupState
 from partners.models import PartnerOrganization
 
 from .refresh import refresh_partners
-from .segments import rebuild_segments, rebuild_segments_if_stale
+from .segments import drain_min_interval, rebuild_segments, rebuild_segments_if_stale
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +116,9 @@ def full_run_chunk_done(run: str | None) -> None:
 def refresh_dirty(*, chunk_size: int = CHUNK, today: date | None = None) -> int:
     """Drain RollupDirty: refresh the partners marked before this drain started, chunk by chunk, deleting each
     mark only if it was not marked again after it was read (a later mark waits for the next drain). One drain
-    at a time (a cache lock); then the segments are rebuilt (when someone was refreshed, or health scores are
-    newer than the segments). Returns the partners refreshed."""
+    at a time (a cache lock); then the segments are rebuilt when stale (someone was refreshed by this drain or an
+    earlier one, or health scores are newer than the segments) and the last rebuild is at least
+    ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS old. Returns the partners refreshed."""
     if not cache.add(DRAIN_LOCK, 1, timeout=DRAIN_LOCK_SECONDS):
         return 0
     started, began, total = timezone.now(), clock.perf_counter(), 0
@@ -134,10 +138,11 @@ def refresh_dirty(*, chunk_size: int = CHUNK, today: date | None = None) -> int:
     finally:
         cache.delete(DRAIN_LOCK)
     if total:
+        # Recorded first: a refresh newer than the last rebuild is what marks the segments stale, so a drain that
+        # skips the rebuild (within the interval) leaves it to the first drain or sweep after the interval.
         _record(partners=total, seconds=clock.perf_counter() - began, started=started, full=False)
-        rebuild_segments()
-    else:
-        rebuild_segments_if_stale()  # health scoring writes snapshots without marking anyone dirty
+    # Also when nothing was refreshed: health scoring writes snapshots without marking anyone dirty.
+    rebuild_segments_if_stale(min_interval=drain_min_interval())
     return total
 
 

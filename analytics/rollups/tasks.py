@@ -6,8 +6,9 @@
   drains RollupDirty.
 All are idempotent (a refresh recomputes from the facts), so a re-delivered task changes nothing twice. They are
 global tasks: refresh_partners opens the scope of exactly its chunk.
-Each run ends by rebuilding the segment sums the staff dashboards read (analytics.rollups.segments): the last chunk
-of a fanned-out run, a drain that refreshed someone, or a sweep that finds health scores newer than the segments.
+Runs end by rebuilding the segment sums the staff dashboards read (analytics.rollups.segments): the last chunk of a
+fanned-out run always; a drain or sweep when the segments are stale (a refresh or health scores newer than them)
+and the last rebuild is at least ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS old.
 """
 
 from datetime import date

@@ -38,8 +38,23 @@ def _error_text(error: Exception) -> str:
 
 def _without_secrets(notification: Notification) -> dict:
     """The stored context minus one-time secrets (e.g. an invitation's accept link) once delivered."""
-    secret_keys = get_kind(notification.kind).secret_context_keys
-    return {key: ("" if key in secret_keys else value) for key, value in notification.context.items()}
+    return get_kind(notification.kind).without_secrets(notification.context)
+
+
+def _forget_secrets(rows: list[Notification]) -> None:
+    """Blank the secrets of rows sent in a digest or suppressed there, as notification_send does for a row sent
+    alone: one UPDATE for those that hold one, none otherwise. A kind no longer registered is left as it is."""
+    changed = []
+    for row in rows:
+        try:
+            context = _without_secrets(row)
+        except LookupError:
+            continue
+        if context != row.context:
+            row.context = context
+            changed.append(row)
+    if changed:
+        Notification.objects.bulk_update(changed, ["context"])
 
 
 def notification_send(*, notification_id: int) -> bool:
@@ -145,7 +160,9 @@ def _send_one_digest(*, user, rows: list[Notification]) -> bool:
         )
         logger.warning("Digest for user %s failed", user.pk, exc_info=True)
         return False
-    Notification.objects.filter(pk__in=ids).update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+    with transaction.atomic():
+        Notification.objects.filter(pk__in=ids).update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+        _forget_secrets(rows)
     logger.info("Digest with %s notifications sent to %s", len(ids), user.email)
     return True
 
@@ -177,15 +194,17 @@ def digests_send(*, now=None) -> int:
                 user_id__in=list(claimed), delivery=NotificationPreference.Delivery.OFF
             ).values_list("user_id", "kind")
         )
-        suppressed: list[int] = []
+        suppressed: list[Notification] = []
         for recipient_id, rows in claimed.items():
             user = users.get(recipient_id)
             if user is None or not user.is_active:
-                suppressed.extend(row.pk for row in rows)
+                suppressed.extend(rows)
                 continue
             wanted = [row for row in rows if (recipient_id, row.kind) not in turned_off]
-            suppressed.extend(row.pk for row in rows if (recipient_id, row.kind) in turned_off)
+            suppressed.extend(row for row in rows if (recipient_id, row.kind) in turned_off)
             if wanted and _send_one_digest(user=user, rows=wanted):
                 sent += 1
         if suppressed:
-            Notification.objects.filter(pk__in=suppressed).update(status=Status.SUPPRESSED)
+            with transaction.atomic():  # never sent now: their secrets are never needed
+                Notification.objects.filter(pk__in=[row.pk for row in suppressed]).update(status=Status.SUPPRESSED)
+                _forget_secrets(suppressed)

@@ -16,8 +16,15 @@ class NotificationKind:
     label: str | Promise        # translatable, shown on the preferences page
     essential: bool = False
     template: str = ""          # defaults to "emails/<app>/<name>"
-    # Context keys holding secrets (one-time links): blanked in the outbox once the e-mail is sent.
+    # Context keys holding secrets (one-time links): blanked in the outbox once the e-mail is sent (alone or in
+    # a digest), and at once in a row written or turned SUPPRESSED (never sent).
     secret_context_keys: tuple[str, ...] = ()
+
+    def without_secrets(self, context: dict) -> dict:
+        """A copy of ``context`` with the secret keys it has blanked (the context itself when it has none)."""
+        if not any(key in context for key in self.secret_context_keys):
+            return context
+        return {key: ("" if key in self.secret_context_keys else value) for key, value in context.items()}
 
     @property
     def template_prefix(self) -> str:

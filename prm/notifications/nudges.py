@@ -22,18 +22,29 @@ Each app declares its rules in ``<app>/nudge_rules.py``, imported from its AppCo
             ...
             run.sent += notify_bulk(...)
 
+The run log is pruned daily (``runs_prune``: notifications.prune_nudge_runs): runs older than
+NOTIFICATIONS_NUDGE_RUNS_KEPT_DAYS go, each rule's last run stays whatever its age (the admin shows it).
+
 "Never twice for the same reason" stays the outbox's job (dedupe keys); a rule only decides who is due.
 A disabled rule's job still runs and is logged (enabled=False), but writes nothing. Whether a notice comes
 right away, in the daily digest or not at all is each recipient's preference per kind (non-essential kinds).
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.functional import Promise
+
+logger = logging.getLogger(__name__)
+
+RUNS_KEPT_DAYS = 180  # NOTIFICATIONS_NUDGE_RUNS_KEPT_DAYS when the setting is absent
+PRUNE_BATCH = 10_000  # ids per DELETE
 
 
 @dataclass(frozen=True)
@@ -169,3 +180,41 @@ def run(code: str) -> Iterator[Run]:
                                                      error=f"{type(error).__name__}: {error}"[:2000])
         raise
     NudgeRun.objects.filter(pk=record.pk).update(finished_at=timezone.now(), sent=state.sent)
+
+
+def runs_kept_days() -> int:
+    """NOTIFICATIONS_NUDGE_RUNS_KEPT_DAYS (default 180, at least 1), read when the prune runs."""
+    try:
+        return max(1, int(getattr(settings, "NOTIFICATIONS_NUDGE_RUNS_KEPT_DAYS", RUNS_KEPT_DAYS)))
+    except (TypeError, ValueError):
+        return RUNS_KEPT_DAYS
+
+
+def runs_prune(*, now=None, kept_days: int | None = None, batch: int = PRUNE_BATCH) -> int:
+    """Delete the runs that started more than ``kept_days`` (NOTIFICATIONS_NUDGE_RUNS_KEPT_DAYS) ago, except the
+    last run of every rule that has one (whatever its age: the admin shows it as "last run"). Returns the runs
+    deleted.
+
+    Set-based: one query for the rules, one per rule for its last run (the (rule, -started_at) index), one for the
+    id range of the old runs, then one DELETE per ``batch`` ids (each its own short transaction, so a large
+    backlog never holds many row locks at once). Idempotent: a second call deletes nothing more; a run that starts
+    meanwhile is newer than the cut-off. Worker use (notifications.prune_nudge_runs)."""
+    from .models import NudgeRun
+
+    cutoff = (now or timezone.now()) - timedelta(days=kept_days if kept_days is not None else runs_kept_days())
+    old = NudgeRun.objects.filter(started_at__lt=cutoff)
+    bounds = old.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return 0
+    rules = NudgeRun.objects.order_by().values_list("rule", flat=True).distinct()
+    # The same "last run" the admin shows (selectors.nudge_rules_with_last_run): latest start, then latest id.
+    kept = [pk for rule in rules
+            if (pk := NudgeRun.objects.filter(rule=rule).order_by("-started_at", "-pk")
+                .values_list("pk", flat=True).first()) is not None]
+    deleted = 0
+    for start in range(bounds["low"], bounds["high"] + 1, batch):
+        count, _by_model = old.filter(pk__gte=start, pk__lt=start + batch).exclude(pk__in=kept).delete()
+        deleted += count
+    if deleted:
+        logger.info("Nudge run log: deleted %s runs started before %s", deleted, cutoff.isoformat())
+    return deleted

@@ -5,7 +5,7 @@ from celery import shared_task
 
 from prm.tenancy.tasks import GlobalTask
 
-from . import delivery
+from . import delivery, nudges
 
 
 @shared_task(base=GlobalTask, name="notifications.send")
@@ -22,3 +22,9 @@ def sweep_outbox() -> dict:
 @shared_task(base=GlobalTask, name="notifications.send_digests")
 def send_digests() -> int:
     return delivery.digests_send()
+
+
+@shared_task(base=GlobalTask, name="notifications.prune_nudge_runs")
+def prune_nudge_runs() -> int:
+    """Daily: the nudge run log keeps NOTIFICATIONS_NUDGE_RUNS_KEPT_DAYS days and each rule's last run."""
+    return nudges.runs_prune()

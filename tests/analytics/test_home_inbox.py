@@ -296,4 +296,5 @@ def test_query_count_does_not_grow_with_the_facts(partner_a, admin_a):
     actions = inbox(partner_a, admin_a)
     assert by_kind(actions, "deals_expiring").count == 30 and by_kind(actions, "mdf_claim_due").count == 10
     assert many == few, (few, many)
-    assert few <= 16
+    # SQLite reads the latest health score in two queries where PostgreSQL uses one (scoring.previous_scores)
+    assert few <= (16 if connection.vendor == "postgresql" else 17)

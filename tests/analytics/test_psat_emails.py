@@ -1,19 +1,22 @@
 """The PSAT invitation e-mail renders (subject, text, HTML) for the quarterly pulse and both event surveys, in
 English, German and Japanese: the link, the expiry date in the reader's format, no template leftovers; it is a
-non-essential kind (unsubscribe link) whose link is a secret of the outbox."""
+non-essential kind (unsubscribe link) whose link is a secret of the outbox: blanked once sent, alone or in the
+digest, and never stored for someone who turned the survey off."""
 
 from datetime import date
 
 import pytest
+from django.core import mail
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from analytics.models import PsatSurvey
 from analytics.psat.services import invite_after_event, send_quarterly_wave
+from prm.notifications.delivery import digests_send
 from prm.notifications.kinds import get_kind
-from prm.notifications.models import Notification
+from prm.notifications.models import Notification, NotificationPreference
 from prm.notifications.rendering import render_digest, render_notification
-from tests.analytics.psat_helpers import event_survey
+from tests.analytics.psat_helpers import event_survey, tokens_in
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +69,21 @@ def test_the_digest_carries_the_link(partner_a, admin_a, settings):
     row = Notification.objects.get(kind="analytics.psat_invitation")
     digest = render_digest(user=admin_a, notifications=[row])
     assert row.context["survey_url"] in digest.body
+
+
+@pytest.mark.parametrize("delivery", ["off", "digest"])
+def test_a_link_never_sent_or_sent_in_the_digest_does_not_stay_in_the_outbox(partner_a, admin_a, settings, delivery):
+    settings.SITE_URL = "https://portal.example.com"
+    NotificationPreference.objects.create(user=admin_a, kind="analytics.psat_invitation", delivery=delivery)
+    send_quarterly_wave(quarter_start=date(2026, 4, 1))
+    row = Notification.objects.get(kind="analytics.psat_invitation", recipient=admin_a)
+    if delivery == "off":
+        assert row.status == Notification.Status.SUPPRESSED
+        assert row.context["survey_url"] == ""  # never sent: never stored
+        assert row.context["survey_kind"] == "quarterly"  # the rest stays for the admin
+        return
+    assert row.status == Notification.Status.DIGEST and row.context["survey_url"]
+    assert digests_send() == 1
+    assert len(tokens_in(mail.outbox)) == 1  # the digest carried the link
+    row.refresh_from_db()
+    assert row.status == Notification.Status.SENT and row.context["survey_url"] == ""

@@ -254,7 +254,8 @@ def test_a_fanned_out_run_rebuilds_once_its_last_chunk_ends(partner_a, partner_b
     assert RollupState.objects.get(name=segments.STATE).partners == 2
 
 
-def test_the_dirty_drain_task_rebuilds_after_refreshing(partner_a, region_a):
+def test_the_dirty_drain_task_rebuilds_after_refreshing(partner_a, region_a, settings):
+    settings.ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS = 0  # every drain may rebuild (the interval: further down)
     services.refresh_all()
     assert psat_answers(region_a) == 0
     answer(partner_a, 3)
@@ -263,9 +264,10 @@ def test_the_dirty_drain_task_rebuilds_after_refreshing(partner_a, region_a):
     assert psat_answers(region_a) == 1
 
 
-def test_an_empty_drain_rebuilds_only_after_health_scoring(partner_a, region_a):
+def test_an_empty_drain_rebuilds_only_after_health_scoring(partner_a, region_a, settings):
     from tests.analytics.dashboards_helpers import health
 
+    settings.ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS = 0
     services.refresh_all()
     built = RollupState.objects.get(name=segments.STATE).refreshed_at
     assert services.refresh_dirty() == 0
@@ -286,7 +288,8 @@ def test_an_empty_drain_rebuilds_only_after_health_scoring(partner_a, region_a):
     assert RollupState.objects.get(name=segments.STATE).refreshed_at == again
 
 
-def test_an_empty_drain_rebuilds_after_a_refresh_the_segments_missed(partner_a, region_a):
+def test_an_empty_drain_rebuilds_after_a_refresh_the_segments_missed(partner_a, region_a, settings):
+    settings.ANALYTICS_SEGMENTS_MIN_INTERVAL_SECONDS = 0
     services.refresh_all()
     built = RollupState.objects.get(name=segments.STATE).refreshed_at
     # A refresh recorded after the last rebuild (its rebuild failed): the next sweep catches up.
