@@ -1,6 +1,6 @@
 """Server-side SVG charts (bar, stacked bar, line) for the scorecard PDF: pure Python, no external library.
 
-They take the same chart spec as the browser charts (``panels._chart``: labels, datasets with label, data,
+They take the same chart spec as the browser charts (``panels.columns._chart``: labels, datasets with label, data,
 color and optional stack). Every text is XML-escaped; colours are checked to be #rrggbb; numbers are written
 by a caller-supplied formatter (locale-aware) so the axis reads like the tables.
 """
