@@ -270,12 +270,13 @@ def measure(partner_ids: Sequence[int], day: date) -> dict[int, Raw]:
     if not ids:
         return raw
     w = Windows.of(day)
+    zone = timezone.get_current_timezone()  # once: timezone.localdate() looks it up on every call
     for pid, members, active, last in _members(ids, w):
         item = raw[pid]
         item.members, item.active_30d = int(members or 0), int(active or 0)
         item.last_login = _read_datetime(last)
         if item.last_login is not None:
-            item.days_since_login = max(0, (day - timezone.localdate(item.last_login)).days)
+            item.days_since_login = max(0, (day - item.last_login.astimezone(zone).date()).days)
     for pid, count in _completions(ids, w):
         raw[pid].completions_90d = int(count)
     for pid, count in active_certifications(ids, day).items():

@@ -37,7 +37,6 @@ one row each every night, and the night's scoring reads only the earlier score a
 (except for the few partners whose drop must be explained).
 """
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -50,6 +49,7 @@ from django.utils import timezone
 from analytics.models import HealthModel, HealthScore, PartnerSnapshot
 from partners.models import PartnerOrganization
 from partners.tiers.metrics import ids_condition
+from prm.common import fastjson
 from prm.tenancy.scoping import partners_scope
 
 from . import components as measuring
@@ -220,22 +220,27 @@ def reasons_for(components: dict, earlier: dict, *, by_drop: bool) -> list[str]:
     """The components that explain an at-risk score: the biggest drops in points against ``earlier`` (the
     components of the score 30 days before) first when the drop triggered it, else the weakest ones (less than half
     their weight, most missing points first); at most three, never none."""
-    def missing(code):
-        return components[code]["weight"] - components[code]["points"]
-
+    # (missing points, code) in component order; the sorts below are stable, so ties keep that order.
+    missing = [(entry["weight"] - entry["points"], code) for code, entry in components.items()]
     drops = []
-    for code, entry in components.items():
-        before = earlier.get(code)
-        if before and float(before.get("points") or 0) - entry["points"] >= 1:
-            drops.append((float(before["points"]) - entry["points"], code))
-    drops = [code for _drop, code in sorted(drops, key=lambda item: -item[0])]
-    weak = sorted((code for code, entry in components.items() if entry["points"] < entry["weight"] / 2),
-                  key=lambda code: -missing(code))
+    if earlier:
+        for code, entry in components.items():
+            before = earlier.get(code)
+            if before and float(before.get("points") or 0) - entry["points"] >= 1:
+                drops.append((float(before["points"]) - entry["points"], code))
+        drops = [code for _drop, code in sorted(drops, key=_first, reverse=True)]
+    weak = [code for gap, code in sorted(
+        (item for item in missing if components[item[1]]["points"] < components[item[1]]["weight"] / 2),
+        key=_first, reverse=True)]
     ordered = (drops + weak) if by_drop else (weak + drops)
     reasons = list(dict.fromkeys(ordered))[:MAX_REASONS]
     if not reasons and components:
-        reasons = [max(components, key=missing)]
+        reasons = [max(missing, key=_first)[1]]
     return reasons
+
+
+def _first(item: tuple):
+    return item[0]
 
 
 # --- reads and writes of a chunk ---------------------------------------------------------------------------------
@@ -281,7 +286,7 @@ def _previous_rows(sql: str, params: list) -> dict[int, Previous]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return {int(pid): Previous(score=int(score), components=json.loads(data) if isinstance(data, str) else data or {},
+    return {int(pid): Previous(score=int(score), components=fastjson.loads(data) if isinstance(data, str) else data or {},
                                at_risk=bool(risk))
             for pid, score, data, risk in rows}
 
@@ -301,8 +306,8 @@ def _upsert_postgresql(rows: list[Scored], day: date, now) -> None:
            f"SELECT v.p, %s::date, v.s, v.ps, v.c, v.r, v.re, %s "
            f"FROM jsonb_to_recordset(%s::jsonb) AS v(p bigint, s int, ps int, c jsonb, r boolean, re jsonb) "
            f"ON CONFLICT ({_q('partner_id')}, {_q('day')}) DO UPDATE SET {updates}")
-    document = json.dumps([{"p": r.partner_id, "s": r.score, "ps": r.previous_score, "c": r.components,
-                            "r": r.at_risk, "re": r.reasons} for r in rows], separators=(",", ":"))
+    document = fastjson.dumps([{"p": r.partner_id, "s": r.score, "ps": r.previous_score, "c": r.components,
+                               "r": r.at_risk, "re": r.reasons} for r in rows])
     with connection.cursor() as cursor:
         cursor.execute(sql, [day, now, document])
 

@@ -2,21 +2,20 @@
 
 PostgreSQL: ``INSERT … SELECT FROM jsonb_to_recordset(…)`` and ``UPDATE … FROM jsonb_to_recordset(…)``: set-based
 like ``unnest`` (PERFORMANCE.md: ~30× faster than bulk_update), with the rows sent as one JSON document (encoded
-by the C json module; psycopg dumps a Python list per array column element by element, which cost more than the
-statements). Elsewhere the ORM's bulk_create / bulk_update (SQLite holds the database's write lock for the whole
+by orjson, prm/common/fastjson.py; psycopg dumps a Python list per array column element by element, which cost
+more than the statements). Elsewhere the ORM's bulk_create / bulk_update (SQLite holds the database's write lock for the whole
 transaction). On PostgreSQL, nothing is locked while the chunk is measured: a state row
 updated after the engine read it (``updated_at`` differs) or created meanwhile (ON CONFLICT DO NOTHING) is
 skipped together with its history and notices, and the next run decides again.
 """
 
-import json
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 
 from django.db import connection
 from django.utils import timezone
 
 from partners.models import PartnerTier, TierChange
+from prm.common import fastjson
 
 from . import metrics
 from .config import TierConfig
@@ -30,22 +29,13 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _json_default(value):
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def _recordset(model, names: list[str], rows: list[tuple], extra=()) -> tuple[str, list]:
     """``jsonb_to_recordset(%s::jsonb) AS u(col type, …)`` and its one parameter; ``extra``: (alias, sql type)
     columns that are not the model's, given as the last values of each row."""
     meta_fields = [model._meta.get_field(name) for name in names]
     columns = [f.column for f in meta_fields] + [alias for alias, _t in extra]
     types = [f.db_type(connection) for f in meta_fields] + [sql_type for _a, sql_type in extra]
-    document = json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=_json_default,
-                          separators=(",", ":"))
+    document = fastjson.dumps([dict(zip(columns, row, strict=True)) for row in rows])
     definition = ", ".join(f"{_q(column)} {sql_type}" for column, sql_type in zip(columns, types, strict=True))
     return f"jsonb_to_recordset(%s::jsonb) AS u({definition})", [document]
 

@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from prm.common import fastjson
 from prm.common.audit import audit
 
 from . import nudges
@@ -219,7 +220,10 @@ def notify_bulk(*, kind: str, notices: Iterable[Notice]) -> int:
                              recipient=notice.recipient, to_email=notice.to_email, language=notice.language,
                              partner=notice.partner, window=notice.window, accounts=accounts)
             rows.setdefault(row.dedupe_key, row)
-        existing = set(Notification.objects.filter(dedupe_key__in=list(rows)).values_list("dedupe_key", flat=True))
+        # No ORDER BY (the model's default): sorting by created_at lets PostgreSQL walk that index over the whole
+        # outbox with the keys as a filter (O(table) per chunk) instead of probing the unique index.
+        existing = set(Notification.objects.filter(dedupe_key__in=list(rows)).order_by()
+                       .values_list("dedupe_key", flat=True))
         new = [row for key, row in rows.items() if key not in existing]
         if not new:
             continue
@@ -262,13 +266,13 @@ def _insert_rows_pg(rows: list[Notification]) -> list[tuple[int, str]]:
     quote = connection.ops.quote_name
     fields = [Notification._meta.get_field(name) for name in _BULK_FIELDS]
     now = timezone.now().isoformat()
-    document = json.dumps([
+    document = fastjson.dumps([
         {"recipient_id": row.recipient_id, "email": row.email, "language": row.language, "kind": row.kind,
          "subject_key": row.subject_key, "window": row.window, "dedupe_key": row.dedupe_key,
          "partner_id": row.partner_id, "context": row.context, "status": row.status, "attempts": 0,
          "last_error": "", "created_at": now}
         for row in rows
-    ], separators=(",", ":"))
+    ])
     columns = ", ".join(quote(f.column) for f in fields)
     definition = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
     sql = (f"INSERT INTO {quote(Notification._meta.db_table)} ({columns}) SELECT {columns} "

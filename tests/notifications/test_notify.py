@@ -210,6 +210,21 @@ def test_notify_bulk_is_idempotent_with_notify(django_capture_on_commit_callback
     assert len(mail.outbox) == 3
 
 
+def test_notify_bulk_looks_up_existing_keys_without_sorting_the_outbox():
+    """The existing-key lookup must probe the unique index: an ORDER BY created_at (the model's default ordering)
+    let PostgreSQL walk that index over the whole outbox per chunk (issue #7's nudge sweep benchmark)."""
+    from django.test.utils import CaptureQueriesContext
+
+    users = UserFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as queries:
+        _bulk(users)
+    q = connection.ops.quote_name
+    selects_keys = f"SELECT {q(Notification._meta.db_table)}.{q('dedupe_key')}"
+    lookups = [query["sql"] for query in queries.captured_queries if query["sql"].startswith(selects_keys)]
+    assert lookups, "notify_bulk did not look up existing keys"
+    assert all("ORDER BY" not in sql for sql in lookups)
+
+
 def test_notify_bulk_stores_every_field_as_notify_does():
     """The bulk insert (a JSON recordset on PostgreSQL) writes the same row as notify() would."""
     from prm.notifications.services import Notice, notify_bulk
