@@ -47,8 +47,9 @@ def _ids(sql: str, params: list) -> list[int]:
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def _build(numbers: range, *, day, now) -> list[int]:
-    """Active partners and their facts, written in bulk in the caller's transaction; their ids."""
+def _build(numbers: range, *, day, now, deals: int | None = None) -> list[int]:
+    """Active partners and their facts (``deals`` registrations each, default PRM_BENCH_HEALTH_DEALS), written in
+    bulk in the caller's transaction; their ids. The dashboard case with a real refresh builds its partners here too."""
     from analytics.models import PsatResponse, PsatSurvey
     from dealreg.models import Deal
     from enablement.models import Asset, AssetDownload, Certification, CertificationAward, Course, Enrollment
@@ -94,9 +95,11 @@ def _build(numbers: range, *, day, now) -> list[int]:
     registrar = people[ids[0]][0]
     statuses = ["submitted", "approved", "approved", "won", "lost", "rejected", "expired"]
 
+    per_partner = deals or deals_per_partner()
+
     def deal_rows():
         for pid in ids:
-            for k in range(deals_per_partner()):
+            for k in range(per_partner):
                 status = rng.choice(statuses)
                 registered = moment(rng.randint(0, 400))
                 closed = (registered + timedelta(days=rng.randint(5, 60))).date() if status in ("won", "lost") else None
