@@ -5,7 +5,8 @@ Set-based: due rows are read in id-ordered chunks, each chunk with a fixed numbe
 the partners' tiers and certification counts, then notify_bulk), whatever the number of rows. "Never twice" comes
 from the outbox's de-duplication key: the subject is the enrollment or award and the window names the reason
 ("idle:<day of last activity>", "d60:<expires_on>", "d30:...", "d7:..."), so a second run, or a run after a missed
-day, writes nothing it wrote before, while a new idle period or a renewed certification is a new reason.
+day, writes nothing it wrote before, while a new idle period or a renewed certification is a new reason. Idle
+periods are read only in their first IDLE_CATCH_UP_DAYS past the threshold, so a night does not re-read them all.
 
 Course and certification names are localized into each recipient's language when the notice is written (they are
 catalogue data, not gettext strings). Reads across partners: runs in an unscoped task (enablement.tasks.nudges);
@@ -34,6 +35,10 @@ from prm.notifications.services import Notice, language_for, notify_bulk
 
 CHUNK_SIZE = 500
 INACTIVE_DAYS = 14  # the rule's default
+# An idle period is reminded while it is at most this many days past the threshold: a run missed for up to a week
+# still sends it, and each night reads only the recent idle periods instead of every enrollment ever left idle
+# (265k of them at 100k partners: a minute a night re-reading reminders already sent; issue #7's nudge benchmark).
+IDLE_CATCH_UP_DAYS = 7
 EXPIRY_REMINDER_DAYS = (60, 30, 7)  # the rule's defaults: days before expiry; the nearest one reached is sent
 
 KIND_COURSE_INACTIVE = "enablement.course_inactive"
@@ -105,11 +110,14 @@ def idle_window(last_activity_at: datetime) -> str:
 
 
 def inactive_reminders_send(*, now: datetime, chunk_size: int = CHUNK_SIZE, days: int = INACTIVE_DAYS) -> int:
-    """Enrollments not started or in progress, on a published course, with no activity for ``days`` (14): the
-    person (while an active member), once per idle period. Returns new reminders written."""
+    """Enrollments not started or in progress, on a published course, with no activity for ``days`` (14) and at
+    most IDLE_CATCH_UP_DAYS more: the person (while an active member), once per idle period. An idle period older
+    than that when first seen (the rule switched on late, a job down for over a week) gets no reminder.
+    Returns new reminders written."""
     today = timezone.localdate(now)
     due = (Enrollment.objects.filter(status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.IN_PROGRESS],
                                      last_activity_at__lt=now - timedelta(days=days),
+                                     last_activity_at__gte=now - timedelta(days=days + IDLE_CATCH_UP_DAYS),
                                      course__is_published=True)
            .select_related("course", "user"))
     written = 0

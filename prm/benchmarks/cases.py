@@ -305,8 +305,10 @@ from . import (  # noqa: E402, F401 - each app's cases register themselves
     cases_analytics,
     cases_analytics_dashboard,
     cases_analytics_dashboard_refreshed,
+    cases_analytics_health,
     cases_dealreg,
     cases_enablement,
     cases_enablement_progress,
     cases_mdf,
+    cases_nudges,
 )

@@ -14,6 +14,7 @@ ALLOWED_UNSCOPED_MODULES = {
     "partners/management/commands/seed_demo.py": "builds the demo program for every partner",
     "partners/management/commands/generate_dataset.py": "bulk-builds synthetic partners and their rows",
     "prm/benchmarks/cases.py": "benchmarks build and read data across partners",
+    "prm/benchmarks/cases_nudges.py": "the nudge sweep benchmark seeds due cases across 100k synthetic partners",
     "dealreg/conflicts.py": "the conflict engine compares a customer with every partner's open registrations; "
                             "returns ids, scores and reasons, never shown to partners",
     "dealreg/shared_deals.py": "multi-partner deals: a deal's shareable fields for its invited partners, its "

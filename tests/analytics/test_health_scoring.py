@@ -134,6 +134,40 @@ def test_the_snapshot_gets_the_score_its_change_and_the_flag(partner_a, partner_
     assert snap.health_score == 100 and snap.health_change == 40
 
 
+def test_a_snapshot_that_already_holds_the_score_is_not_rewritten(partner_a):
+    """Most nights most scores do not move: the snapshot UPDATE skips rows that already hold the values (PostgreSQL:
+    the row keeps its physical version; elsewhere the values are checked)."""
+    from django.db import connection
+
+    only_weights(login_recency=1)
+    healthy(partner_a)
+    snap = snapshot(partner_a)
+    stored(partner_a, day=DAY - timedelta(days=30), score=60)
+
+    def version():
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ctid::text FROM {PartnerSnapshot._meta.db_table} WHERE id = %s", [snap.pk])
+            return cursor.fetchone()[0]
+
+    score(partner_a)
+    written = version()
+    score(partner_a)  # the same night again: same score, change and flag
+    assert version() == written
+    with partner_scope(partner_a):
+        snap.refresh_from_db()
+    assert (snap.health_score, snap.health_change, snap.at_risk) == (100, 40, False)
+    with partner_scope(partner_a):  # the comparison moves: the change is rewritten
+        HealthScore.objects.filter(day=DAY - timedelta(days=30)).update(score=90)
+    score(partner_a)
+    with partner_scope(partner_a):
+        snap.refresh_from_db()
+    assert (snap.health_score, snap.health_change) == (100, 10)
+    if connection.vendor == "postgresql":
+        assert version() != written
+
+
 def test_writing_needs_a_scope_covering_the_chunk(partner_a, partner_b):
     with pytest.raises(ScopeError):
         scoring.score_partners([partner_a.pk], DAY)

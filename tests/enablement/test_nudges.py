@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from enablement import tasks
 from enablement.models import CertificationAward, Enrollment
-from enablement.services.nudges import enablement_nudges_send, expiry_reminder
+from enablement.services.nudges import IDLE_CATCH_UP_DAYS, INACTIVE_DAYS, enablement_nudges_send, expiry_reminder
 from partners.models import Membership, PartnerTier, Tier, TierProgram, TierThresholdOverride
 from prm.notifications.models import Notification
 from prm.notifications.rendering import render_notification
@@ -117,6 +117,17 @@ def test_idle_course_reminds_the_learner_once_per_idle_period(partner_a, partner
     nudge(days_later=14)
     assert rows.count() == 2 and len({row.window for row in rows}) == 2
     assert rows[0].context["course_code"] == item.code and rows[0].context["started"] is False
+
+
+def test_idle_reminder_catches_up_a_missed_week_but_not_older_idle_periods(partner_a, admin_a, user_a):
+    """A night reads only the idle periods that began within IDLE_CATCH_UP_DAYS past the threshold (older ones were
+    reminded on an earlier night), not every enrollment ever left idle (issue #7's nudge sweep benchmark)."""
+    item = course()
+    missed_days = idle(partner_a, enrollment_of(partner_a, user=user_a, item=item),
+                       INACTIVE_DAYS + IDLE_CATCH_UP_DAYS - 1)
+    idle(partner_a, enrollment_of(partner_a, user=admin_a, item=item), INACTIVE_DAYS + IDLE_CATCH_UP_DAYS + 1)
+    nudge()
+    assert [subject for subject, _user, _window in sent(IDLE)] == [f"enablement.enrollment:{missed_days.pk}"]
 
 
 def test_idle_reminder_speaks_the_learners_language(partner_a, admin_a, user_a):
