@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from prm.tenancy.scoping import narrowed_scope
+
 from .models import (
     AgreementAcceptance,
     AgreementVersion,
@@ -312,23 +314,26 @@ def last_progress_by_partner(*, partners: list[PartnerOrganization]) -> dict[int
 
 
 def admins_by_partner(*, partner_ids: list[int]) -> dict[int, list]:
-    rows = (
-        Membership.objects.filter(partner_id__in=partner_ids, is_active=True, role=Membership.Role.ADMIN,
-                                  user__is_active=True)
-        .select_related("user")
-        .order_by("partner_id", "user_id")
-    )
+    """Active admins of the partners (those of the active scope), in one query; the scope is the partner filter."""
     result: dict[int, list] = {}
-    for membership in rows:
-        result.setdefault(membership.partner_id, []).append(membership.user)
+    with narrowed_scope(partner_ids) as kept:
+        if not kept:
+            return result
+        rows = (Membership.objects.filter(is_active=True, role=Membership.Role.ADMIN, user__is_active=True)
+                .select_related("user").order_by("partner_id", "user_id"))
+        for membership in rows:
+            result.setdefault(membership.partner_id, []).append(membership.user)
     return result
 
 
 def latest_acceptances_by_partner(*, partner_ids: list[int]) -> dict[tuple[int, int], AgreementAcceptance]:
-    """(partner id, template id) -> the latest acceptance, in one query."""
+    """(partner id, template id) -> the latest acceptance, in one query (the scope is the partner filter)."""
     result: dict[tuple[int, int], AgreementAcceptance] = {}
-    for acceptance in AgreementAcceptance.objects.filter(partner_id__in=partner_ids).order_by("accepted_at", "id"):
-        result[(acceptance.partner_id, acceptance.template_id)] = acceptance
+    with narrowed_scope(partner_ids) as kept:
+        if not kept:
+            return result
+        for acceptance in AgreementAcceptance.objects.order_by("accepted_at", "id"):
+            result[(acceptance.partner_id, acceptance.template_id)] = acceptance
     return result
 
 

@@ -8,7 +8,8 @@ from django_scopes import ScopedManager, scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
 from django_scopes.manager import DisabledQuerySet
 
-__all__ = ["PartnerScopedManager", "ScopeError", "partner_scope", "partners_scope", "unscoped", "current_partner_ids"]
+__all__ = ["PartnerScopedManager", "ScopeError", "partner_scope", "partners_scope", "narrowed_scope", "unscoped",
+           "current_partner_ids"]
 
 from django_scopes.state import get_scope
 
@@ -75,3 +76,20 @@ def current_partner_ids() -> list[int] | None:
     if value is None:
         raise ScopeError("No partner scope is active.")
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+@contextmanager
+def narrowed_scope(partner_ids: Iterable[int]) -> Iterator[list[int]]:
+    """Run the block in a scope of ``partner_ids`` within the active one, never wider: the ids the active scope
+    does not cover are dropped (outside any scope: ScopeError; scopes disabled: exactly ``partner_ids``). Yields the
+    ids kept.
+
+    For a query about a few partners of a larger scope (a job's chunk): ``Model.objects.filter(partner_id__in=few)``
+    inside the chunk's scope sends two IN lists, the scope's and the filter's, and PostgreSQL then misjudges how
+    many rows match (a parallel scan of every membership instead of an index probe: 34 ms against 0.9 ms). Here
+    the scope itself is the filter."""
+    wanted = {int(pid) for pid in partner_ids}
+    allowed = current_partner_ids()
+    kept = sorted(wanted if allowed is None else wanted & set(allowed))
+    with partners_scope(kept):
+        yield kept
