@@ -132,14 +132,50 @@ def _per_partner_quarter_statement(filters) -> None:
         cursor.fetchall()
 
 
+def page_trial(ctx: BenchContext, name: str, *, operator, day):
+    """The measured side of the dashboard cases: ``operator``'s GET of /staff/analytics/ (every region, the default
+    quarters of ``day``), which must answer 200 within max_queries() queries (counted once, logged), against the
+    statement the segments replaced run raw."""
+    from analytics.dashboards.filters import Filters, default_quarters
+    from partners.models import Region
+
+    filters = Filters(region_ids=tuple(Region.objects.values_list("pk", flat=True)), quarters=default_quarters(day))
+    client = Client()
+    url = reverse("analytics:dashboard")
+
+    def measured():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise BenchError(f"GET {url} answered {response.status_code}, not 200.")
+
+    def baseline():
+        _per_partner_quarter_statement(filters)
+
+    # The test client calls itself "testserver"; staff MFA enrolment is not what these cases measure.
+    with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], REQUIRE_STAFF_MFA=False):
+        client.force_login(operator)
+        measured()  # the session's first request writes its user-session row
+        with CaptureQueriesContext(connection) as captured:
+            measured()
+        count = len([x for x in captured.captured_queries
+                     if not x["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))])
+        ctx.log(f"{name}: {count} queries per page view")
+        if os.environ.get("PRM_BENCH_SHOW_QUERIES"):
+            for x in captured.captured_queries:
+                ctx.log("  " + x["sql"][:120])
+        if count > max_queries():
+            raise BenchError(f"The dashboard ran {count} queries, more than {max_queries()}.")
+        yield Trial(measured=measured, baseline=baseline)
+        client.logout()
+
+
 @case("analytics.dashboard_page", unit="ms", repeat=11, number=1)
 def analytics_dashboard_page(ctx: BenchContext):
     """An operator's GET of the staff dashboard over PRM_BENCH_DASHBOARD_PARTNERS partners' rollups, against the
     page's biggest SQL statement (quarter facts by quarter and region) run raw."""
-    from analytics.dashboards.filters import Filters, default_quarters
     from analytics.rollups.segments import rebuild_segments
     from partners.management.commands.seed_demo import ensure_regions
-    from partners.models import PartnerOrganization, Region
+    from partners.models import PartnerOrganization
     from prm.accounts.models import User
 
     n = bench_partners()
@@ -169,36 +205,8 @@ def analytics_dashboard_page(ctx: BenchContext):
                 f"({rebuild.partners} partners: {rebuild.snapshot_rows} snapshot, {rebuild.quarter_rows} quarter, "
                 f"{rebuild.pipeline_rows} pipeline rows)")
         _vacuum()
-        filters = Filters(region_ids=tuple(Region.objects.values_list("pk", flat=True)),
-                          quarters=default_quarters(now.date()))
         ctx.log(f"analytics.dashboard_page: {snapshots} snapshots, {facts} quarter facts, {pipeline} pipeline rows")
-        client = Client()
-        url = reverse("analytics:dashboard")
-
-        def measured():
-            response = client.get(url)
-            if response.status_code != 200:
-                raise BenchError(f"GET {url} answered {response.status_code}, not 200.")
-
-        def baseline():
-            _per_partner_quarter_statement(filters)
-
-        # The test client calls itself "testserver"; staff MFA enrolment is not what this case measures.
-        with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], REQUIRE_STAFF_MFA=False):
-            client.force_login(operator)
-            measured()  # the session's first request writes its user-session row
-            with CaptureQueriesContext(connection) as captured:
-                measured()
-            count = len([x for x in captured.captured_queries
-                         if not x["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))])
-            ctx.log(f"analytics.dashboard_page: {count} queries per page view")
-            if os.environ.get("PRM_BENCH_SHOW_QUERIES"):
-                for x in captured.captured_queries:
-                    ctx.log("  " + x["sql"][:120])
-            if count > max_queries():
-                raise BenchError(f"The dashboard ran {count} queries, more than {max_queries()}.")
-            yield Trial(measured=measured, baseline=baseline)
-            client.logout()
+        yield from page_trial(ctx, "analytics.dashboard_page", operator=operator, day=now.date())
     finally:
         _cleanup(numbers)
         rebuild_segments()  # the sums without this case's partners

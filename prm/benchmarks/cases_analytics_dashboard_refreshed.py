@@ -18,16 +18,12 @@ import os
 import time
 from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
-from .cases_analytics_dashboard import _per_partner_quarter_statement, bench_partners, max_queries
+from .cases_analytics_dashboard import bench_partners, page_trial
 from .cases_analytics_health import _build
-from .runner import BenchContext, BenchError, Trial, case
+from .runner import BenchContext, BenchError, case
 
 NUMBERS_FROM = 850_001  # this case's rolled-back partners (dashboard 800_001, health 600_001)
 OPERATOR_EMAIL = "bench.dashboard.refreshed@example.com"
@@ -41,11 +37,9 @@ def deals_per_partner() -> int:
 def analytics_dashboard_page_refreshed(ctx: BenchContext):
     """An operator's GET of the staff dashboard over rollups refreshed from 10k partners' 1M registrations,
     against the page's biggest SQL statement before segments, run raw."""
-    from analytics.dashboards.filters import Filters, default_quarters
     from analytics.rollups.refresh import refresh_partners
     from analytics.rollups.segments import rebuild_segments
     from analytics.rollups.services import CHUNK, chunked
-    from partners.models import Region
     from prm.accounts.models import User
 
     n, per_partner = bench_partners(), deals_per_partner()
@@ -73,29 +67,6 @@ def analytics_dashboard_page_refreshed(ctx: BenchContext):
                     f"({refresh_seconds * 1000 / n:.2f} ms per partner); segments rebuilt in "
                     f"{rebuild.seconds * 1000:.0f} ms ({rebuild.quarter_rows} quarter rows)")
             operator = User.objects.create_user(email=OPERATOR_EMAIL, staff_role=User.StaffRole.OPERATOR)
-            filters = Filters(region_ids=tuple(Region.objects.values_list("pk", flat=True)),
-                              quarters=default_quarters(day))
-            client = Client()
-            url = reverse("analytics:dashboard")
-
-            def measured():
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise BenchError(f"GET {url} answered {response.status_code}, not 200.")
-
-            def baseline():
-                _per_partner_quarter_statement(filters)
-
-            with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], REQUIRE_STAFF_MFA=False):
-                client.force_login(operator)
-                measured()  # the session's first request writes its user-session row
-                with CaptureQueriesContext(connection) as captured:
-                    measured()
-                count = len([x for x in captured.captured_queries
-                             if not x["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))])
-                ctx.log(f"analytics.dashboard_page_refreshed: {count} queries per page view")
-                if count > max_queries():
-                    raise BenchError(f"The dashboard ran {count} queries, more than {max_queries()}.")
-                yield Trial(measured=measured, baseline=baseline)
+            yield from page_trial(ctx, "analytics.dashboard_page_refreshed", operator=operator, day=day)
         finally:
             transaction.set_rollback(True)
