@@ -88,6 +88,7 @@ check: install ## Django system checks, migrations in sync, production deploy ch
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=prm.settings.production ALLOWED_HOSTS=portal.example.com \
 		SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))')" \
+		PAYOUT_ENCRYPTION_KEYS="$$($(PY) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 lint: install ## ruff
