@@ -123,6 +123,16 @@ def _reaccept_notices(partners, *, versions, today, steps=REACCEPT_REMINDER_DAYS
     return notices
 
 
+def reminder_window_open(versions, *, today, steps) -> bool:
+    """Whether any published version's re-acceptance deadline falls within the reminder steps from today: only then
+    can a partner be due a reminder, so the pass over every portal partner (90k at the benchmark's size) is skipped
+    on all the other nights."""
+    if not versions or not steps:
+        return False
+    horizon = today + timedelta(days=max(steps))
+    return any(v.reaccept_deadline is not None and today <= v.reaccept_deadline <= horizon for v in versions)
+
+
 def onboarding_nudges_send(*, now: datetime | None = None) -> NudgeResult:
     """One pass over every partner that may need a nudge; safe to run as often as wanted."""
     now = now or timezone.now()
@@ -142,7 +152,7 @@ def onboarding_nudges_send(*, now: datetime | None = None) -> NudgeResult:
     with nudges.run(AGREEMENT_REACCEPTANCE_DUE.code) as run:
         steps = nudges.reminder_steps(run.params, "first_days", "second_days")
         versions = published_versions() if run.enabled and steps else []
-        if versions:
+        if reminder_window_open(versions, today=today, steps=steps):
             with_portal = PartnerOrganization.objects.filter(status__in=PartnerOrganization.PORTAL_STATUSES)
             for partners in _partner_chunks(with_portal):
                 notices = _reaccept_notices(partners, versions=versions, today=today, steps=steps)

@@ -151,3 +151,25 @@ def test_every_onboarding_email_renders_in_the_recipients_language(stalled_a, ad
         assert "{{" not in message.body and "{%" not in message.body
         html = message.alternatives[0].content if hasattr(message.alternatives[0], "content") else message.alternatives[0][0]
         assert "<html" in html
+
+
+def test_the_partner_pass_is_skipped_while_no_deadline_is_within_the_reminder_steps(partner_a, admin_a, monkeypatch):
+    from partners.services import onboarding_nudges
+
+    first = make_agreement_version(language="de")
+    make_acceptance(partner=partner_a, version=first, user=admin_a)
+    today = timezone.localdate()
+    make_agreement_version(template=first.template, deadline=today + timedelta(days=20))
+    now = timezone.now()
+    passes = []
+    real_chunks = onboarding_nudges._partner_chunks
+    monkeypatch.setattr(onboarding_nudges, "_partner_chunks", lambda qs: passes.append(qs) or real_chunks(qs))
+
+    def run(at) -> tuple[int, int]:
+        passes.clear()
+        due = onboarding_nudges_send(now=at).reacceptance_due
+        return due, len(passes)  # one pass over onboarding partners (stalled), one more for re-acceptance
+
+    assert run(now) == (0, 1)  # 20 days before the deadline nobody can be due: no pass over the portal partners
+    assert run(now + timedelta(days=6)) == (1, 2)  # 14 days left: the pass runs and reminds
+    assert run(now + timedelta(days=21)) == (0, 1)  # past the deadline (the portal locks): skipped again
