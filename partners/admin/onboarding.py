@@ -312,6 +312,19 @@ class ComplianceResponseAdmin(ManagersMayViewMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/partners/compliance_clear.html", context)
 
+    def _apply(self, request, service, responses, *, note: str) -> int:
+        """Run a review service on each response (each in its own transaction); a refusal is reported per
+        partner and the others go on. Returns how many succeeded."""
+        done = 0
+        for response in responses:
+            try:
+                service(response=response, actor=request.user, note=note)
+            except ValidationError as error:
+                self.message_user(request, f"{response.partner}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                done += 1
+        return done
+
     @admin.action(description=_("Clear compliance review (with a note)"), permissions=["clear"])
     def clear_compliance_review(self, request, queryset):
         if not self.has_clear_permission(request):
@@ -320,14 +333,7 @@ class ComplianceResponseAdmin(ManagersMayViewMixin, admin.ModelAdmin):
                        .select_related("partner"))
         form = ClearReviewForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            cleared = 0
-            for response in pending:
-                try:
-                    compliance_review_clear(response=response, actor=request.user, note=form.cleaned_data["note"])
-                except ValidationError as error:
-                    self.message_user(request, f"{response.partner}: {' '.join(error.messages)}", messages.ERROR)
-                else:
-                    cleared += 1
+            cleared = self._apply(request, compliance_review_clear, pending, note=form.cleaned_data["note"])
             self.message_user(request, ngettext("%(n)d review cleared.", "%(n)d reviews cleared.", cleared)
                               % {"n": cleared}, messages.SUCCESS)
             return None
@@ -345,14 +351,7 @@ class ComplianceResponseAdmin(ManagersMayViewMixin, admin.ModelAdmin):
                        .select_related("partner"))
         form = RequestChangesForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            done = 0
-            for response in current:
-                try:
-                    compliance_request_changes(response=response, actor=request.user, note=form.cleaned_data["note"])
-                except ValidationError as error:
-                    self.message_user(request, f"{response.partner}: {' '.join(error.messages)}", messages.ERROR)
-                else:
-                    done += 1
+            done = self._apply(request, compliance_request_changes, current, note=form.cleaned_data["note"])
             self.message_user(request, ngettext("%(n)d partner asked for changes.", "%(n)d partners asked for changes.",
                                                 done) % {"n": done}, messages.SUCCESS)
             return None

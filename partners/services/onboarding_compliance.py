@@ -78,14 +78,12 @@ def compliance_submit(*, partner: PartnerOrganization, actor, answers: dict,
     clean = _validated_answers(questions=questions, answers=answers)
     language = getattr(actor, "preferred_language", "") or partner.default_language
     snapshot, reasons = _snapshot(questions=questions, clean=clean, language=language)
-    if current is not None and current.pk != replaces:
-        if current.submitted_by_id == getattr(actor, "pk", None) and _same_answers(current.answers, snapshot):
+    if getattr(current, "pk", None) != replaces:  # the form was made for another submission than the current one
+        if (current is not None and current.submitted_by_id == getattr(actor, "pk", None)
+                and _same_answers(current.answers, snapshot)):
             return current  # the same form sent twice (a double click): the first one counts
         if replaces is None:
             raise OnboardingError(_("The questionnaire has already been submitted."), code="submitted")
-        raise OnboardingError(_("Newer answers were submitted meanwhile. Check them, and change them again if needed."),
-                              code="stale")
-    if current is None and replaces is not None:
         raise OnboardingError(_("Newer answers were submitted meanwhile. Check them, and change them again if needed."),
                               code="stale")
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max, Min
+from django.db.models import Max, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -195,8 +195,8 @@ def runs_prune(*, now=None, kept_days: int | None = None, batch: int = PRUNE_BAT
     last run of every rule that has one (whatever its age: the admin shows it as "last run"). Returns the runs
     deleted.
 
-    Set-based: one query for the rules, one per rule for its last run (the (rule, -started_at) index), one for the
-    id range of the old runs, then one DELETE per ``batch`` ids (each its own short transaction, so a large
+    Set-based: one query for the id range of the old runs, one for every rule's last run (the (rule, -started_at)
+    index), then one DELETE per ``batch`` ids (each its own short transaction, so a large
     backlog never holds many row locks at once). Idempotent: a second call deletes nothing more; a run that starts
     meanwhile is newer than the cut-off. Worker use (notifications.prune_nudge_runs)."""
     from .models import NudgeRun
@@ -206,11 +206,9 @@ def runs_prune(*, now=None, kept_days: int | None = None, batch: int = PRUNE_BAT
     bounds = old.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return 0
-    rules = NudgeRun.objects.order_by().values_list("rule", flat=True).distinct()
     # The same "last run" the admin shows (selectors.nudge_rules_with_last_run): latest start, then latest id.
-    kept = [pk for rule in rules
-            if (pk := NudgeRun.objects.filter(rule=rule).order_by("-started_at", "-pk")
-                .values_list("pk", flat=True).first()) is not None]
+    last = NudgeRun.objects.filter(rule=OuterRef("rule")).order_by("-started_at", "-pk").values("pk")[:1]
+    kept = list(NudgeRun.objects.filter(pk=Subquery(last)).values_list("pk", flat=True))
     deleted = 0
     for start in range(bounds["low"], bounds["high"] + 1, batch):
         count, _by_model = old.filter(pk__gte=start, pk__lt=start + batch).exclude(pk__in=kept).delete()

@@ -131,6 +131,9 @@ def test_staff_api_moves_and_approves_in_a_region(manager_a, manager_us, region_
     one, two = submit(country="DE"), submit(country="FR")
     bad = api.post(f"{URL}{one.pk}/region/", {"region": "nowhere"}, format="json", **headers)
     assert "region" in assert_error(bad, 400, "invalid")["fields"]
+    for nonsense in ("9" * 30, "", {"id": 1}):  # an id beyond any integer column, nothing, an object: 400, never 500
+        bad = api.post(f"{URL}{one.pk}/region/", {"region": nonsense}, format="json", **headers)
+        assert "region" in assert_error(bad, 400, "invalid")["fields"]
     moved = api.post(f"{URL}{one.pk}/region/", {"region": "amer"}, format="json", **headers)
     assert moved.status_code == 200 and moved.json()["region"]["code"] == "amer"
     assert moved.json()["region_chosen_at"] is not None
