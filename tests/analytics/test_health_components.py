@@ -1,6 +1,7 @@
 """Health components: each raw measurement and its points against hand-computed figures, the scaling of the weights
 when components do not apply, and the fixed number of queries per chunk."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -139,3 +140,36 @@ def test_queries_per_chunk_do_not_grow_with_partners(region_a):
 
     one, thirty = build(1), build(30)
     assert count(one) == count(thirty)
+
+
+def test_pipeline_and_outcomes_are_read_in_one_pass_over_the_registrations(partner_a, partner_b):
+    """One query over the chunk's registrations gives both the pipeline per currency and the outcomes: outcomes in
+    several currencies add up, a partner with only closed deals has outcomes and no pipeline, and one with only
+    pipeline has no outcomes."""
+    from dealreg.models import Deal
+
+    rate("USD", "0.5")
+    # partner_a: won in EUR and in USD, lost in USD (closed long ago, outside the pipeline windows), and pipeline
+    # in both currencies now and in the 90 days before.
+    deal(partner_a, value="100", status="won", registered_at=days_ago(300), closed_at=DAY - timedelta(days=20))
+    deal(partner_a, value="100", currency="USD", status="won", registered_at=days_ago(300),
+         closed_at=DAY - timedelta(days=40))
+    deal(partner_a, value="100", currency="USD", status="lost", registered_at=days_ago(300),
+         closed_at=DAY - timedelta(days=50))
+    deal(partner_a, value="1000", registered_at=days_ago(10))
+    deal(partner_a, value="300", currency="USD", registered_at=days_ago(100))
+    deal(partner_a, value="999", status="rejected", registered_at=days_ago(5))  # never pipeline
+    # partner_b: a won deal outside twelve months and a registration now.
+    deal(partner_b, value="50", currency="USD", status="won", registered_at=days_ago(500),
+         closed_at=DAY - timedelta(days=400))
+    deal(partner_b, value="40", currency="USD", registered_at=days_ago(2))
+    ids = [partner_a.pk, partner_b.pk]
+    with partners_scope(ids), CaptureQueriesContext(connection) as queries:
+        raw = components.measure(ids, DAY)
+    deal_table = Deal._meta.db_table
+    assert sum(1 for q in queries.captured_queries if deal_table in q["sql"]) == 1
+    a, b = raw[partner_a.pk], raw[partner_b.pk]
+    assert (a.won_12m, a.lost_12m) == (2, 1)
+    assert (a.pipeline_now, a.pipeline_before) == (Decimal("1000"), Decimal("150.00"))
+    assert (b.won_12m, b.lost_12m) == (0, 0)
+    assert (b.pipeline_now, b.pipeline_before) == (Decimal("20.00"), Decimal("0"))
