@@ -262,7 +262,10 @@ def _cleaned_value(name: str, raw):
 
 def clean_region_override_edits(*, program: TierProgram, region, edits: dict) -> dict[int, dict]:
     """Validate a region's exceptions {tier id: {field: value or None}} for the program's tiers: known fields,
-    numbers in range, and the region's effective ladder (its exceptions over the global thresholds) still rises."""
+    numbers in range, and the region's effective ladder still rises: the submitted exceptions, the saved ones of
+    the tiers not submitted, the global thresholds for the rest (an edit may name a single tier)."""
+    from partners.models import TierThresholdOverride
+
     tiers = {t.pk: t for t in program.tiers.all()}
     cleaned: dict[int, dict] = {}
     for tier_id, values in edits.items():
@@ -272,9 +275,17 @@ def clean_region_override_edits(*, program: TierProgram, region, edits: dict) ->
         if set(values) - set(THRESHOLD_FIELDS):
             raise TierError(_("Unknown threshold."), code="field")
         cleaned[tier.pk] = {name: _cleaned_value(name, values.get(name)) for name in THRESHOLD_FIELDS}
+    saved = {o.tier_id: o for o in TierThresholdOverride.objects.filter(tier__program=program, region=region)
+             .exclude(tier_id__in=list(cleaned))}
+
+    def exception(tier, name):
+        if tier.pk in cleaned:
+            return cleaned[tier.pk].get(name)
+        return getattr(saved[tier.pk], name) if tier.pk in saved else None
+
     ordered = sorted(tiers.values(), key=lambda t: t.rank)
     for name in THRESHOLD_FIELDS:
-        effective = [v if (v := cleaned.get(t.pk, {}).get(name)) is not None else getattr(t, name) for t in ordered]
+        effective = [v if (v := exception(t, name)) is not None else getattr(t, name) for t in ordered]
         if any(low > high for low, high in zip(effective, effective[1:], strict=False)):
             raise TierError(_("In %(region)s a higher tier would require less than a lower one.") % {"region": region},
                             code="order")

@@ -146,3 +146,21 @@ def test_only_operators_and_known_regions(client, manager_a, operator, region_a,
     assert client.get(url + f"?region={region_a.pk}").status_code == 403
     client.force_login(operator)
     assert client.get(url + "?region=999999").status_code == 404
+
+
+def test_an_edit_of_one_tier_is_checked_against_the_saved_exceptions_of_the_others(region_a, program):
+    """An edit that names only Silver is checked against Gold's saved exception in the region, not Gold's global
+    threshold: Silver at 80k over Gold's regional 60k would make the region's ladder go down."""
+    from partners.services.tiers import TierError, clean_region_override_edits
+
+    prog, tiers_ = program
+    silver, gold = tiers_["silver"], tiers_["gold"]
+    TierThresholdOverride.objects.create(tier=gold, region=region_a, min_won_revenue=Decimal("60000"))
+    only_silver = {silver.pk: {"min_won_revenue": "80000"}}
+    with pytest.raises(TierError) as refused:
+        clean_region_override_edits(program=prog, region=region_a, edits=only_silver)
+    assert refused.value.code == "order"
+    # Submitting Gold too (back to its global threshold) makes the same Silver value valid.
+    both = {**only_silver, gold.pk: {"min_won_revenue": None}}
+    assert clean_region_override_edits(program=prog, region=region_a, edits=both)[silver.pk]["min_won_revenue"] \
+        == Decimal("80000")
