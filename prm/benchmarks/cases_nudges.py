@@ -106,7 +106,8 @@ def _seed_logins(*, now) -> int:
 
 
 def _seed_health_scores(*, today, now) -> int:
-    """Yesterday's and today's health scores of every accessible synthetic partner; one in fifty newly at risk."""
+    """Yesterday's and today's health scores of every accessible synthetic partner; one in fifty newly at risk (the
+    first synthetic partner among them)."""
     from analytics.models import HealthScore
     from partners.models import PartnerOrganization
 
@@ -117,11 +118,18 @@ def _seed_health_scores(*, today, now) -> int:
                                         "reasons", "computed_at"))
     json = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     statuses = [str(s) for s in PartnerOrganization.PORTAL_STATUSES]
-    select = (f"SELECT {_q('id')}, %s, CASE WHEN {_q('id')} %% 50 = 0 AND %s THEN 38 ELSE 71 END, NULL, {json}, "
-              f"CASE WHEN {_q('id')} %% 50 = 0 AND %s THEN %s ELSE %s END, {json}, %s FROM {partners} "
-              f"WHERE {_q('name')} LIKE '{PARTNER_PREFIX}%%' AND {_q('status')} IN ({', '.join(['%s'] * len(statuses))})")
+    in_statuses = f"{_q('status')} IN ({', '.join(['%s'] * len(statuses))})"
+    synthetic = f"{_q('name')} LIKE '{PARTNER_PREFIX}%%' AND {in_statuses}"
+    # One in fifty counted from the first synthetic partner, so that a tiny dataset (the suite's) has one too.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN({_q('id')}) FROM {partners} WHERE {synthetic}", statuses)
+        residue = (cursor.fetchone()[0] or 0) % 50
+    risky_partner = f"{_q('id')} %% 50 = %s AND %s"
+    select = (f"SELECT {_q('id')}, %s, CASE WHEN {risky_partner} THEN 38 ELSE 71 END, NULL, {json}, "
+              f"CASE WHEN {risky_partner} THEN %s ELSE %s END, {json}, %s FROM {partners} WHERE {synthetic}")
     for day, risky in ((yesterday, False), (today, True)):
-        _execute(f"INSERT INTO {table} ({columns}) {select}", [day, risky, "{}", risky, True, False, "[]", now, *statuses])
+        _execute(f"INSERT INTO {table} ({columns}) {select}",
+                 [day, residue, risky, "{}", residue, risky, True, False, "[]", now, *statuses])
     return HealthScore.objects.filter(day=today, at_risk=True).count()
 
 
