@@ -285,10 +285,8 @@ def measure(partner_ids: Sequence[int], day: date) -> dict[int, Raw]:
     convert = _Converter({row[1] for row in deals} | {row[1] for row in funds}, day)
     for pid, currency, now, before, won, lost in deals:
         item = raw[pid]
-        if now:
-            item.pipeline_now += convert(now, currency)
-        if before:
-            item.pipeline_before += convert(before, currency)
+        item.pipeline_now += convert(now, currency)
+        item.pipeline_before += convert(before, currency)
         item.won_12m += int(won or 0)
         item.lost_12m += int(lost or 0)
     for pid, currency, allocated, used in funds:

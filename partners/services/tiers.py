@@ -275,8 +275,7 @@ def clean_region_override_edits(*, program: TierProgram, region, edits: dict) ->
         if set(values) - set(THRESHOLD_FIELDS):
             raise TierError(_("Unknown threshold."), code="field")
         cleaned[tier.pk] = {name: _cleaned_value(name, values.get(name)) for name in THRESHOLD_FIELDS}
-    saved = {o.tier_id: o for o in TierThresholdOverride.objects.filter(tier__program=program, region=region)
-             .exclude(tier_id__in=list(cleaned))}
+    saved = {o.tier_id: o for o in TierThresholdOverride.objects.filter(tier__program=program, region=region)}
 
     def exception(tier, name):
         if tier.pk in cleaned:
