@@ -43,6 +43,15 @@ def active_certifications(partner_ids: Sequence[int], as_of: date) -> dict[int, 
     require_scope(ids)
     if not ids:
         return {}
+    sql, params = active_certifications_sql(ids, as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {int(pid): int(n) for pid, n in cursor.fetchall()}
+
+
+def active_certifications_sql(ids: Sequence[int], as_of: date) -> tuple[str, list]:
+    """The query of ``active_certifications`` for sorted, non-empty ``ids`` the caller has checked against the
+    scope: rows of (partner id, count). The health score sends it with its other reads."""
     q = connection.ops.quote_name
     in_ids, params = metrics.ids_condition(f"a.{q('partner_id')}", ids)
     sql = (f"SELECT a.{q('partner_id')}, COUNT(*) FROM {q(CertificationAward._meta.db_table)} a "
@@ -52,9 +61,7 @@ def active_certifications(partner_ids: Sequence[int], as_of: date) -> dict[int, 
            f"AND m.{q('is_active')} = %s AND m.{q('partner_id')} BETWEEN %s AND %s) GROUP BY a.{q('partner_id')}")
     # The id range on the membership side too (as the engine's read_chunk does): the planner then sees how few
     # memberships a chunk needs (about a fifth faster on PostgreSQL).
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, as_of, as_of, True, ids[0], ids[-1]])
-        return {int(pid): int(n) for pid, n in cursor.fetchall()}
+    return sql, [*params, as_of, as_of, True, ids[0], ids[-1]]
 
 
 def expiring_certifications(partner_ids: Sequence[int], within_days: int) -> dict[int, int]:

@@ -1,6 +1,6 @@
 """Measuring the raw health components of a chunk of partners on one day: one aggregate query per fact source.
 
-Each source is read once per chunk with plain SQL (a chunk holds ~2,000 partners; see
+Each source is read once per batch with plain SQL (a batch holds ~500 partners; see
 ``partners.tiers.metrics.ids_condition``), so the cost per chunk does not grow with the number of partners
 beyond the rows themselves. The SQL runs on PostgreSQL and SQLite. It reads partner-owned tables, so it checks
 the active partner scope itself and fails closed like the scoped managers (outside a scope, or for partners the
@@ -45,7 +45,7 @@ from django.utils.dateparse import parse_datetime
 from analytics.models import PsatResponse
 from dealreg.models import Deal
 from dealreg.revenue import ttm_start
-from enablement.metrics import active_certifications
+from enablement.metrics import active_certifications_sql
 from enablement.models import AssetDownload, Enrollment
 from mdf.models import Fund
 from partners.models import Membership
@@ -157,15 +157,11 @@ def _money(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 # --- one query per fact source ---------------------------------------------------------------------------------
 
-def _members(ids: list[int], w: Windows) -> list[tuple]:
+Statement = tuple[str, list]
+
+def _members(ids: list[int], w: Windows) -> Statement:
     """(partner, active members, signed in within 30 days, latest sign-in before the end of the day)."""
     cond, params = ids_condition(f"m.{_q('partner_id')}", ids)
     login = f"u.{_q('last_login')}"
@@ -175,17 +171,17 @@ def _members(ids: list[int], w: Windows) -> list[tuple]:
            f"FROM {_table(Membership)} m JOIN {_table(User)} u ON u.{_q('id')} = m.{_q('user_id')} "
            f"WHERE {cond} AND m.{_q('is_active')} = %s AND u.{_q('is_active')} = %s GROUP BY m.{_q('partner_id')}")
     end = _dt(w.end)
-    return _fetch(sql, [_dt(w.active_from), end, end, *params, True, True])
+    return sql, [_dt(w.active_from), end, end, *params, True, True]
 
 
-def _completions(ids: list[int], w: Windows) -> list[tuple]:
+def _completions(ids: list[int], w: Windows) -> Statement:
     cond, params = ids_condition(_q("partner_id"), ids)
     sql = (f"SELECT {_q('partner_id')}, COUNT(*) FROM {_table(Enrollment)} WHERE {cond} "
            f"AND {_q('completed_at')} >= %s AND {_q('completed_at')} < %s GROUP BY {_q('partner_id')}")
-    return _fetch(sql, [*params, _dt(w.training_from), _dt(w.end)])
+    return sql, [*params, _dt(w.training_from), _dt(w.end)]
 
 
-def _deals(ids: list[int], w: Windows) -> list[tuple]:
+def _deals(ids: list[int], w: Windows) -> Statement:
     """(partner, currency, value registered in the last 90 days, value registered in the 90 days before, won, lost
     closed in the trailing twelve months): the pipeline and the outcomes in one pass over the chunk's registrations
     (two queries read the same rows twice: 0.6 s a night at 100k partners)."""
@@ -203,30 +199,30 @@ def _deals(ids: list[int], w: Windows) -> list[tuple]:
     middle = _dt(w.pipeline_from)
     won, lost = Deal.Status.WON.value, Deal.Status.LOST.value
     closed_window = [_d(w.closed_from), _d(w.day)]
-    return _fetch(sql, [*window, middle, *window, middle, won, *closed_window, lost, *closed_window,
-                        *params, *window, won, lost, *closed_window])
+    return sql, [*window, middle, *window, middle, won, *closed_window, lost, *closed_window,
+                 *params, *window, won, lost, *closed_window]
 
 
-def _funds(ids: list[int], w: Windows) -> list[tuple]:
+def _funds(ids: list[int], w: Windows) -> Statement:
     cond, params = ids_condition(_q("partner_id"), ids)
     sql = (f"SELECT {_q('partner_id')}, {_q('currency')}, SUM({_q('allocated')}), "
            f"SUM({_q('reserved')} + {_q('spent')}) FROM {_table(Fund)} WHERE {cond} AND {_q('status')} = %s "
            f"AND {_q('period_start')} <= %s GROUP BY {_q('partner_id')}, {_q('currency')}")
-    return _fetch(sql, [*params, Fund.Status.OPEN.value, _d(w.day)])
+    return sql, [*params, Fund.Status.OPEN.value, _d(w.day)]
 
 
-def _psat(ids: list[int], w: Windows) -> list[tuple]:
+def _psat(ids: list[int], w: Windows) -> Statement:
     cond, params = ids_condition(_q("partner_id"), ids)
     sql = (f"SELECT {_q('partner_id')}, COUNT(*), SUM({_q('score')}) FROM {_table(PsatResponse)} WHERE {cond} "
            f"AND {_q('submitted_at')} >= %s AND {_q('submitted_at')} < %s GROUP BY {_q('partner_id')}")
-    return _fetch(sql, [*params, _dt(w.psat_from), _dt(w.end)])
+    return sql, [*params, _dt(w.psat_from), _dt(w.end)]
 
 
-def _downloads(ids: list[int], w: Windows) -> list[tuple]:
+def _downloads(ids: list[int], w: Windows) -> Statement:
     cond, params = ids_condition(_q("partner_id"), ids)
     sql = (f"SELECT {_q('partner_id')}, COUNT(*) FROM {_table(AssetDownload)} WHERE {cond} "
            f"AND {_q('downloaded_at')} >= %s AND {_q('downloaded_at')} < %s GROUP BY {_q('partner_id')}")
-    return _fetch(sql, [*params, _dt(w.downloads_from), _dt(w.end)])
+    return sql, [*params, _dt(w.downloads_from), _dt(w.end)]
 
 
 class _Converter:
@@ -236,12 +232,16 @@ class _Converter:
     def __init__(self, currencies: set[str], day: date):
         self.day = day
         self.base = settings.BASE_CURRENCY  # once: a lazy settings attribute costs a lookup per call
-        self.book = RateBook(currencies=currencies, start=day, end=day)
+        self.codes = set(currencies)
+        self.book = RateBook(currencies=self.codes, start=day, end=day)
         self.rates: dict[str, Decimal | None] = {self.base: None}
         self.missing: set[str] = set()
 
     def _rate(self, currency: str) -> Decimal | None:
         if currency not in self.rates:
+            if currency not in self.codes:  # a currency outside the program's list: read its rates too
+                self.codes.add(currency)
+                self.book = RateBook(currencies=self.codes, start=self.day, end=self.day)
             try:
                 self.rates[currency] = self.book.convert(amount=Decimal(1), from_currency=currency,
                                                          to_currency=self.base, on=self.day)[1]
@@ -260,29 +260,36 @@ class _Converter:
         return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def measure(partner_ids: Sequence[int], day: date) -> dict[int, Raw]:
-    """The raw components of every partner in ``partner_ids`` on ``day`` (partners without any fact get an empty
-    ``Raw``). A fixed number of queries whatever the chunk's size; the caller's scope must cover the ids."""
-    ids = sorted({int(pid) for pid in partner_ids})
-    require_scope(ids)
-    raw = {pid: Raw() for pid in ids}
-    if not ids:
-        return raw
+def statements(ids: list[int], day: date) -> list[Statement]:
+    """The reads of ``measure`` for sorted ``ids``, in the order ``assemble`` takes their rows: sent together by
+    analytics.health.scoring (in a pipeline, while it scores the previous batch)."""
     w = Windows.of(day)
+    return [_members(ids, w), _completions(ids, w), active_certifications_sql(ids, day), _deals(ids, w),
+            _funds(ids, w), _psat(ids, w), _downloads(ids, w)]
+
+
+def converter(day: date, currencies: set[str] | None = None) -> _Converter:
+    """Base-currency amounts at ``day``'s rate for ``currencies`` (default: every currency of the program), one
+    rate query."""
+    return _Converter(set(settings.CURRENCIES) if currencies is None else currencies, day)
+
+
+def assemble(ids: list[int], day: date, rows: list[list[tuple]], convert: _Converter) -> dict[int, Raw]:
+    """The raw components of ``ids`` from the rows of ``statements(ids, day)``; no query but ``convert``'s
+    (one rate query for a currency it has not read)."""
+    raw = {pid: Raw() for pid in ids}
+    members, completions, certifications, deals, funds, psat, downloads = rows
     zone = timezone.get_current_timezone()  # once: timezone.localdate() looks it up on every call
-    for pid, members, active, last in _members(ids, w):
+    for pid, count, active, last in members:
         item = raw[pid]
-        item.members, item.active_30d = int(members or 0), int(active or 0)
+        item.members, item.active_30d = int(count or 0), int(active or 0)
         item.last_login = _read_datetime(last)
         if item.last_login is not None:
             item.days_since_login = max(0, (day - item.last_login.astimezone(zone).date()).days)
-    for pid, count in _completions(ids, w):
+    for pid, count in completions:
         raw[pid].completions_90d = int(count)
-    for pid, count in active_certifications(ids, day).items():
-        if pid in raw:
-            raw[pid].certifications = int(count)
-    deals, funds = _deals(ids, w), _funds(ids, w)
-    convert = _Converter({row[1] for row in deals} | {row[1] for row in funds}, day)
+    for pid, count in certifications:
+        raw[pid].certifications = int(count)
     for pid, currency, now, before, won, lost in deals:
         item = raw[pid]
         item.pipeline_now += convert(now, currency)
@@ -292,11 +299,33 @@ def measure(partner_ids: Sequence[int], day: date) -> dict[int, Raw]:
     for pid, currency, allocated, used in funds:
         raw[pid].mdf_allocated += convert(allocated, currency)
         raw[pid].mdf_used += convert(used, currency)
-    for pid, count, total in _psat(ids, w):
+    for pid, count, total in psat:
         raw[pid].psat_responses, raw[pid].psat_total = int(count), int(total or 0)
-    for pid, count in _downloads(ids, w):
+    for pid, count in downloads:
         raw[pid].downloads_90d = int(count)
+    return raw
+
+
+def report_missing_rates(convert: _Converter, day: date) -> None:
     if convert.missing:
         logger.warning("Health score on %s: no exchange rate for %s; those amounts were left out.", day,
                        ", ".join(sorted(convert.missing)))
+
+
+def measure(partner_ids: Sequence[int], day: date) -> dict[int, Raw]:
+    """The raw components of every partner in ``partner_ids`` on ``day`` (partners without any fact get an empty
+    ``Raw``). A fixed number of queries whatever the chunk's size; the caller's scope must cover the ids."""
+    ids = sorted({int(pid) for pid in partner_ids})
+    require_scope(ids)
+    if not ids:
+        return {}
+    rows = []
+    with connection.cursor() as cursor:
+        for sql, params in statements(ids, day):
+            cursor.execute(sql, params)
+            rows.append(cursor.fetchall())
+    currencies = {row[1] for row in rows[3]} | {row[1] for row in rows[4]}
+    convert = converter(day, currencies)
+    raw = assemble(ids, day, rows, convert)
+    report_missing_rates(convert, day)
     return raw

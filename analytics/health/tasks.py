@@ -1,5 +1,5 @@
 """Celery adapters for the health score (schedule: prm/schedule.py): the nightly scoring fanned out in chunks of
-~2,000 partners (never one task per partner), the at-risk digest and the no-login nudges. Every task is idempotent
+~5,000 partners (never one task per partner), the at-risk digest and the no-login nudges. Every task is idempotent
 (acks_late re-delivery writes the same rows; notices are de-duplicated by the outbox).
 
 Discovered through ``app.autodiscover_tasks(["analytics.health"])`` in prm/celery.py.
@@ -22,7 +22,7 @@ def _day(value: str | None) -> date:
 
 @shared_task(base=GlobalTask, name="analytics.health_score_all")
 def health_score_all(*, day: str | None = None) -> int:
-    """Enqueue one chunk task per ~2,000 accessible partners; returns the number of chunks. The day is fixed here,
+    """Enqueue one chunk task per ~5,000 accessible partners; returns the number of chunks. The day is fixed here,
     so chunks that run after midnight score the same day."""
     day = _day(day).isoformat()
     chunks = 0

@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from prm.common.fields import PlainJSONField
 from prm.tenancy.models import PartnerOwned
 
 # The components of the health score, in display order. Each has a weight field ``weight_<code>`` on
@@ -82,7 +83,7 @@ class HealthScore(PartnerOwned):
     day = models.DateField(_("day"))
     score = models.PositiveSmallIntegerField(_("score"), validators=[MaxValueValidator(100)])
     previous_score = models.PositiveSmallIntegerField(_("score 30 days earlier"), null=True, blank=True)
-    components = models.JSONField(_("components"), default=dict)
+    components = PlainJSONField(_("components"), default=dict)  # written nightly in bulk, read whole
     at_risk = models.BooleanField(_("at risk"), default=False)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     computed_at = models.DateTimeField(_("computed"))
