@@ -69,7 +69,10 @@ def test_one_case_prints_the_line_and_writes_the_json(tmp_path, quick_cases):
 
 
 @pytest.mark.django_db
-def test_every_foundation_case_runs(tmp_path, quick_cases):
+def test_every_foundation_case_runs(tmp_path, quick_cases, monkeypatch):
+    # The dashboard and scorecard cases build their own partners (10k with 100 registrations each by default).
+    monkeypatch.setenv("PRM_BENCH_DASHBOARD_PARTNERS", "12")
+    monkeypatch.setenv("PRM_BENCH_DASHBOARD_DEALS", "3")
     output = tmp_path / "results.json"
     out, _err = bench("--allow-sqlite", "--partners", "3", "--output", str(output))
     lines = out.splitlines()
@@ -77,7 +80,8 @@ def test_every_foundation_case_runs(tmp_path, quick_cases):
     names = [json_row["name"] for json_row in json.loads(output.read_text())]
     assert names == [line.split(":")[0] for line in lines]
     assert set(names) >= {"portal.member_list_scoped", "tenancy.middleware_request", "dataset.generate_partners_rows_per_s",
-                          "tiers.recalculate_nightly", "tiers.recalculate_month"}
+                          "tiers.recalculate_nightly", "tiers.recalculate_month", "analytics.health_score",
+                          "analytics.dashboard_page_refreshed", "analytics.scorecard_pdf"}
     assert "rows/s (baseline" in out
     assert synthetic_partner_count() == 3  # the insert case rolled its rows back
 
