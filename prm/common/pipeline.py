@@ -1,8 +1,9 @@
 """Letting the database work while Python does: psycopg's pipeline mode around a batch job's writes.
 
 Inside ``pipelined()`` on PostgreSQL, a statement whose result nobody fetches (an upsert) is sent and the call
-returns at once; the server runs it while the caller goes on computing the next batch. A fetch waits for the
-statements queued before it, so reads stay in order with the writes. Errors of a queued statement surface at the
+returns at once; the server runs it while the caller goes on computing the next batch. The server runs statements
+in the order they were sent, so reads see the writes queued before them; a fetch waits for every statement queued
+so far (psycopg syncs the whole pipeline), so queue the next reads before a long stretch of Python work, not after. Errors of a queued statement surface at the
 next fetch or when the block ends, as Django's database errors (IntegrityError...), and roll back the caller's
 ``transaction.atomic()`` like any other. Open the block inside the atomic block, never around it.
 
