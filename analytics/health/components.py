@@ -159,7 +159,8 @@ def _money(value) -> Decimal:
 
 # --- one query per fact source ---------------------------------------------------------------------------------
 
-Statement = tuple[str, list]
+Statement = tuple[str, list]  # SQL and its parameters
+
 
 def _members(ids: list[int], w: Windows) -> Statement:
     """(partner, active members, signed in within 30 days, latest sign-in before the end of the day)."""
