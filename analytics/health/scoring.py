@@ -296,7 +296,7 @@ def _previous_columns(components: bool) -> str:
 
 
 def _previous_sql(ids: list[int], on_or_before: date, components: bool) -> tuple[str, list]:
-    """PostgreSQL's one query of ``previous_scores`` (rows for ``previous_from_rows``)."""
+    """PostgreSQL's one query of ``previous_scores`` (rows for ``_previous_from_rows``)."""
     table = _q(HealthScore._meta.db_table)
     pid, day = _q("partner_id"), _q("day")
     return (f"SELECT {_previous_columns(components)} FROM unnest(%s::bigint[]) AS ids(id) CROSS JOIN LATERAL "
@@ -307,10 +307,10 @@ def _previous_sql(ids: list[int], on_or_before: date, components: bool) -> tuple
 def _previous_rows(sql: str, params: list) -> dict[int, Previous]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return previous_from_rows(cursor.fetchall())
+        return _previous_from_rows(cursor.fetchall())
 
 
-def previous_from_rows(rows: list[tuple]) -> dict[int, Previous]:
+def _previous_from_rows(rows: list[tuple]) -> dict[int, Previous]:
     """Rows of (partner, score, components as JSON text or NULL when not read, at risk)."""
     return {int(pid): Previous(score=int(score), components=None if data is None else fastjson.loads(data),
                                at_risk=bool(risk))
@@ -447,7 +447,7 @@ def _queue_previous(ids: list[int], cutoff: date, *, components: bool) -> Queued
 
 def _read_previous(ids: list[int], cutoff: date, queued: Queued | None, *, components: bool) -> dict[int, Previous]:
     if queued is not None:
-        return previous_from_rows(queued.rows()[0])
+        return _previous_from_rows(queued.rows()[0])
     return previous_scores(ids, cutoff, components=components)
 
 

@@ -13,17 +13,18 @@ Elsewhere (SQLite, or an open pipeline already) it does nothing: statements run 
 from contextlib import contextmanager
 
 
+def in_pipeline(connection) -> bool:
+    return (connection.vendor == "postgresql" and connection.connection is not None
+            and bool(connection.connection.pgconn.pipeline_status))
+
+
 @contextmanager
 def pipelined(connection):
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or in_pipeline(connection):  # one level is enough
         yield
         return
     connection.ensure_connection()
-    raw = connection.connection
-    if raw.pgconn.pipeline_status:  # already in a pipeline: one level is enough
-        yield
-        return
-    with connection.wrap_database_errors, raw.pipeline():
+    with connection.wrap_database_errors, connection.connection.pipeline():
         yield
 
 
@@ -36,8 +37,7 @@ class Queued:
 
     def __init__(self, connection, statements):
         self._cursors, self._rows = [], None
-        if connection.vendor == "postgresql" and connection.connection is not None \
-                and connection.connection.pgconn.pipeline_status:
+        if in_pipeline(connection):
             for sql, params in statements:
                 cursor = connection.cursor()
                 cursor.execute(sql, params)
